@@ -1,0 +1,78 @@
+// swift-tools-version:6.0
+// MammoFM: mammography vision-language foundation models, natively in Swift over libtorch.
+//
+// The tensor engine links libtorch. Which one is chosen at build time:
+//   MAMMOFM_TORCH=pypi   (default) the libtorch of the pinned PyPI wheel, installed by `make setup`
+//                        into the per-user cache (see scripts/torch-path.sh), or the torch folder
+//                        named by MAMMOFM_LIBTORCH (any torch 2.x wheel or libtorch download).
+//   MAMMOFM_TORCH=debian Debian's libtorch-dev (PyTorch 1.13, CPU only, C++17).
+import PackageDescription
+import Foundation
+
+let environment = ProcessInfo.processInfo.environment
+let backend = environment["MAMMOFM_TORCH"] ?? "pypi"
+
+/// The torch folder (holding include/ and lib/) of the PyPI build, or nil when it cannot be found.
+func pypiTorchRoot() -> String? {
+    let fm = FileManager.default
+    if let explicit = environment["MAMMOFM_LIBTORCH"], !explicit.isEmpty { return explicit }
+    let cacheBase = environment["MAMMOFM_CACHE"]
+        ?? ((environment["XDG_CACHE_HOME"] ?? (NSHomeDirectory() + "/.cache")) + "/mammofm")
+    let venv = cacheBase + "/torch-2.15.0"
+    guard let pythons = try? fm.contentsOfDirectory(atPath: venv + "/lib") else { return nil }
+    for python in pythons.sorted() where python.hasPrefix("python") {
+        let candidate = "\(venv)/lib/\(python)/site-packages/torch"
+        if fm.fileExists(atPath: candidate + "/include/ATen/ATen.h") { return candidate }
+    }
+    return nil
+}
+
+var shimCxx: [CXXSetting] = [.unsafeFlags(["-Wno-deprecated-declarations"])]
+var shimLinker: [LinkerSetting] = [.linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
+var cxxStandard: CXXLanguageStandard = .cxx20
+
+if backend == "debian" {
+    cxxStandard = .cxx17
+    shimCxx += [.define("MAMMOFM_TORCH_DEBIAN"), .define("MAMMOFM_LIBTORCH_PATH", to: "\"/usr\"")]
+} else {
+    let root = pypiTorchRoot() ?? "/nonexistent/run-make-setup-or-set-MAMMOFM_LIBTORCH"
+    let lib = root + "/lib"
+    shimCxx += [
+        .define("MAMMOFM_TORCH_PYPI"),
+        .define("MAMMOFM_LIBTORCH_PATH", to: "\"\(root)\""),
+        .unsafeFlags(["-I\(root)/include", "-I\(root)/include/torch/csrc/api/include"]),
+    ]
+    shimLinker.append(.unsafeFlags(["-L\(lib)", "-Xlinker", "-rpath", "-Xlinker", lib]))
+    // CUDA kernels live in libtorch_cuda, which nothing references by symbol: keep it linked so
+    // that a GPU is usable where one exists (the linker otherwise drops it).
+    let wantsCuda = environment["MAMMOFM_CUDA"] != "0"
+    if wantsCuda && FileManager.default.fileExists(atPath: lib + "/libtorch_cuda.so") {
+        shimCxx.append(.define("MAMMOFM_TORCH_CUDA_LINKED"))
+        shimLinker.append(.unsafeFlags([
+            "-Xlinker", "--no-as-needed", "-Xlinker", "-ltorch_cuda", "-Xlinker", "-lc10_cuda",
+            "-Xlinker", "--as-needed",
+        ]))
+    }
+}
+
+let package = Package(
+    name: "MammoFM",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mammofm", targets: ["mammofm"]),
+        .library(name: "Torch", targets: ["Torch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
+        .target(name: "Torch", dependencies: ["CTorch"]),
+        .executableTarget(
+            name: "mammofm",
+            dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
+        .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+    ],
+    cxxLanguageStandard: cxxStandard
+)

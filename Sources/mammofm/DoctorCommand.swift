@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Torch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Report the tensor engine, threads, BLAS, CUDA and DICOM support of this installation.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    struct Report: Codable {
+        var mammofmVersion: String
+        var engine: EngineReport
+        var gdcm: String?
+    }
+
+    func run() throws {
+        global.apply()
+        let report = Report(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: Self.gdcmLibrary())
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        let e = report.engine
+        print("MammoFM \(report.mammofmVersion)")
+        print("libtorch       \(e.libtorchVersion) (\(e.backend) build)")
+        print("library        \(e.libraryPath ?? "unknown")")
+        print("threads        \(e.threads) of \(e.cores) cores")
+        print("BLAS           \(e.blas)")
+        print("CPU capability \(e.cpuCapability ?? "unknown")")
+        print("CUDA           \(e.cudaAvailable ? "available, \(e.cudaDevices) device(s)" : "not available")")
+        print("GDCM (DICOM)   \(report.gdcm.map { "found: \($0)" } ?? "not found: install libgdcm-dev")")
+        for warning in e.warnings { print("warning: \(warning)") }
+    }
+
+    /// The GDCM library this machine has, found by loading it.
+    static func gdcmLibrary() -> String? {
+        for name in ["libgdcmMSFF.so", "libgdcmMSFF.so.3.0"] {
+            if let handle = dlopen(name, RTLD_LAZY) {
+                dlclose(handle)
+                return name
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import Torch
+
+@main
+struct MammoFM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mammofm",
+        abstract: "Mammography vision-language foundation models: train, evaluate, explain, serve.",
+        version: MammoFMVersion.string,
+        subcommands: [DoctorCommand.self, SmokeTrainCommand.self])
+}
+
+enum MammoFMVersion {
+    static let string = "0.1.0"
+}
