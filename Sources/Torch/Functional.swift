@@ -188,3 +188,10 @@ public enum Functional {
         try produce("complex") { ct_complex(real.handle, imag.handle, $0) }
     }
 }
+
+extension Functional {
+    /// x W^T + b, as torch.nn.functional.linear.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+        try produce("linear of \(x.shape) with weight \(weight.shape)") { ct_linear(x.handle, weight.handle, bias?.handle, $0) }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import Torch
+
+/// The committed fixtures beside this file (regenerate with `make fixtures`).
+enum Fixtures {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
+}
+
+/// Largest |a - b| beyond tolerance, or nil when `a` and `b` agree as torch.allclose(rtol, atol) would.
+func mismatch(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-6) throws -> String? {
+    guard a.shape == b.shape else { return "shape \(a.shape) != \(b.shape)" }
+    if !a.dtype.isFloatingPoint || !b.dtype.isFloatingPoint {
+        let x = try a.to(.int64).toArray(Int64.self), y = try b.to(.int64).toArray(Int64.self)
+        return x == y ? nil : "integer values differ: \(x.prefix(12)) vs \(y.prefix(12))"
+    }
+    let x = try a.to(.float64).toArray(Double.self), y = try b.to(.float64).toArray(Double.self)
+    var worst = 0.0, at = -1
+    for i in x.indices {
+        let excess = Swift.abs(x[i] - y[i]) - (atol + rtol * Swift.abs(y[i]))
+        if excess > worst || (x[i].isNaN != y[i].isNaN) { worst = Swift.max(excess, 1); at = i }
+    }
+    return at < 0 ? nil : "element \(at): \(x[at]) vs \(y[at])"
+}
+
+/// Resident memory of this process in bytes.
+func residentMemory() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+          let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+func temporaryFile(_ name: String) -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-tests-\(getpid())")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent(name)
+}
