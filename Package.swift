@@ -30,9 +30,11 @@ func pypiTorchRoot() -> String? {
 var shimCxx: [CXXSetting] = [.unsafeFlags(["-Wno-deprecated-declarations"])]
 var shimLinker: [LinkerSetting] = [.linkedLibrary("torch_cpu"), .linkedLibrary("c10")]
 var cxxStandard: CXXLanguageStandard = .cxx20
+var engineSwift: [SwiftSetting] = []
 
 if backend == "debian" {
     cxxStandard = .cxx17
+    engineSwift.append(.define("MAMMOFM_TORCH_DEBIAN"))
     shimCxx += [.define("MAMMOFM_TORCH_DEBIAN"), .define("MAMMOFM_LIBTORCH_PATH", to: "\"/usr\"")]
 } else {
     let root = pypiTorchRoot() ?? "/nonexistent/run-make-setup-or-set-MAMMOFM_LIBTORCH"
@@ -67,7 +69,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
-        .target(name: "Torch", dependencies: ["CTorch"]),
+        .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: engineSwift),
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

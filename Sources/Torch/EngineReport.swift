@@ -32,9 +32,6 @@ public struct EngineReport: Codable, Sendable {
             warnings.append("libtorch is using the reference BLAS (about 25x slower matrix products): install libopenblas0-openmp")
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        if Torch.threadCount < cores {
-            warnings.append("libtorch uses \(Torch.threadCount) of \(cores) cores: pass --threads \(cores)")
-        }
         return EngineReport(
             libtorchVersion: Torch.version, backend: Torch.backend,
             libraryPath: loaded.first { $0.hasSuffix("/libtorch_cpu.so") || $0.contains("/libtorch_cpu.so.") },

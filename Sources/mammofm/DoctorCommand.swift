@@ -26,7 +26,7 @@ struct DoctorCommand: ParsableCommand {
         let report = Report(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: Self.gdcmLibrary())
         if json {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what MammoFM needs to build and test, skipping what is already there:
+#   - Debian packages (GDCM for DICOM; Debian's libtorch when MAMMOFM_TORCH=debian), via sudo when not root;
+#   - the pinned PyPI torch in a per-user cache, shared by every clone: $MAMMOFM_CACHE/torch-<version>
+#     (MAMMOFM_CACHE defaults to ${XDG_CACHE_HOME:-~/.cache}/mammofm). MAMMOFM_LIBTORCH, when set, names
+#     another torch folder to build against and skips that install.
+set -euo pipefail
+
+TORCH_VERSION="2.15.0"
+BACKEND="${MAMMOFM_TORCH:-pypi}"
+CACHE="${MAMMOFM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mammofm}"
+VENV="$CACHE/torch-$TORCH_VERSION"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_missing=()
+need_deb() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || apt_missing+=("$1")
+}
+
+need_deb libgdcm-dev
+if [ "$BACKEND" = "debian" ]; then
+    need_deb libtorch-dev
+    # The OpenMP OpenBLAS: Debian's libtorch otherwise runs on the reference BLAS.
+    need_deb libopenblas0-openmp
+elif [ -z "${MAMMOFM_LIBTORCH:-}" ] && ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+    need_deb python3-venv
+fi
+
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${apt_missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
+fi
+
+if [ "$BACKEND" = "pypi" ] && [ -z "${MAMMOFM_LIBTORCH:-}" ]; then
+    if [ ! -f "$VENV/.complete" ]; then
+        mkdir -p "$CACHE"
+        # One installer at a time per cache, even with several clones building at once.
+        exec 9>"$CACHE/.torch-$TORCH_VERSION.lock"
+        flock 9
+        if [ ! -f "$VENV/.complete" ]; then
+            say "installing torch==$TORCH_VERSION from PyPI into $VENV (about 4 GB, a few minutes, once per machine)"
+            rm -rf "$VENV"
+            python3 -m venv "$VENV"
+            # Only PyPI: a machine-wide pip configuration may add local wheel folders holding other builds.
+            env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+                "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+                "torch==$TORCH_VERSION" "numpy<3" "safetensors>=0.4"
+            touch "$VENV/.complete"
+        fi
+        flock -u 9
+    fi
+fi
+say "ready (torch backend: $BACKEND)"
