@@ -37,6 +37,21 @@ size_t ct_version(char *buf, size_t len) {
 
 size_t ct_build_config(char *buf, size_t len) { return write_string(at::show_config(), buf, len); }
 size_t ct_parallel_info(char *buf, size_t len) { return write_string(at::get_parallel_info(), buf, len); }
+size_t ct_shim_build(char *buf, size_t len) {
+    std::string flags = "C++" + std::to_string(__cplusplus / 100 % 100);
+#if defined(MAMMOFM_TORCH_DEBIAN)
+    flags += ", Debian libtorch";
+#else
+    flags += ", PyPI libtorch";
+#endif
+#if defined(MAMMOFM_TORCH_CUDA_LINKED)
+    flags += ", CUDA libraries linked";
+#else
+    flags += ", CPU only";
+#endif
+    flags += ", libtorch at " MAMMOFM_LIBTORCH_PATH;
+    return write_string(flags, buf, len);
+}
 void ct_set_num_threads(int n) {
     if (n > 0) at::set_num_threads(n);
 }

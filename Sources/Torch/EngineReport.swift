@@ -5,6 +5,10 @@ public struct EngineReport: Codable, Sendable {
     public var libtorchVersion: String
     /// "pypi" or "debian", chosen at build time.
     public var backend: String
+    /// How the engine was compiled: C++ standard, engine build, CUDA linkage, libtorch folder.
+    public var buildFlags: String
+    /// libtorch's own build summary (compiler, BLAS, CPU capability, CUDA version, build flags).
+    public var libtorchConfiguration: String
     /// The libtorch_cpu library actually loaded by this process.
     public var libraryPath: String?
     public var threads: Int
@@ -33,7 +37,7 @@ public struct EngineReport: Codable, Sendable {
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         return EngineReport(
-            libtorchVersion: Torch.version, backend: Torch.backend,
+            libtorchVersion: Torch.version, backend: Torch.backend, buildFlags: Torch.shimBuild, libtorchConfiguration: config,
             libraryPath: loaded.first { $0.hasSuffix("/libtorch_cpu.so") || $0.contains("/libtorch_cpu.so.") },
             threads: Torch.threadCount, cores: cores, blas: blas,
             cpuCapability: value(after: "CPU capability usage: ", in: config),

@@ -15,6 +15,9 @@ public enum Torch {
     /// libtorch's own build summary (compiler, BLAS, CPU capability, CUDA).
     public static var buildConfiguration: String { string { ct_build_config($0, $1) } }
 
+    /// How the engine shim was compiled (C++ standard, engine build, CUDA linkage, libtorch folder).
+    public static var shimBuild: String { string { ct_shim_build($0, $1) } }
+
     /// libtorch's parallelism summary (OpenMP / MKL thread counts).
     public static var parallelInfo: String { string { ct_parallel_info($0, $1) } }
 

@@ -15,6 +15,9 @@ struct DoctorCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON.")
     var json = false
 
+    @Flag(help: "Also print libtorch's own build summary.")
+    var verbose = false
+
     struct Report: Codable {
         var mammofmVersion: String
         var engine: EngineReport
@@ -33,12 +36,14 @@ struct DoctorCommand: ParsableCommand {
         let e = report.engine
         print("MammoFM \(report.mammofmVersion)")
         print("libtorch       \(e.libtorchVersion) (\(e.backend) build)")
+        print("build          \(e.buildFlags)")
         print("library        \(e.libraryPath ?? "unknown")")
         print("threads        \(e.threads) of \(e.cores) cores")
         print("BLAS           \(e.blas)")
         print("CPU capability \(e.cpuCapability ?? "unknown")")
         print("CUDA           \(e.cudaAvailable ? "available, \(e.cudaDevices) device(s)" : "not available")")
         print("GDCM (DICOM)   \(report.gdcm.map { "found: \($0)" } ?? "not found: install libgdcm-dev")")
+        if verbose { print("\nlibtorch build summary:\n\(e.libtorchConfiguration)") }
         for warning in e.warnings { print("warning: \(warning)") }
     }
 

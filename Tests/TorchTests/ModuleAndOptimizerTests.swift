@@ -209,3 +209,18 @@ import Testing
         #expect(throws: TorchError.self) { try Device(parsing: "tpu") }
     }
 }
+
+@Suite struct DeviceTests {
+    @Test func movingToAMissingGPUIsAnErrorNotACrash() throws {
+        let t = try Tensor.ones([2])
+        #expect(try t.to(device: .cpu).toArray(Float.self) == [1, 1])
+        if Torch.isCUDAAvailable {
+            let moved = try t.to(device: .gpu)
+            #expect(moved.device == .cuda(0))
+            #expect(try (moved * 2).to(device: .cpu).toArray(Float.self) == [2, 2])
+        } else {
+            #expect(throws: TorchError.self) { _ = try t.to(device: .cuda(0)) }
+            #expect(throws: TorchError.self) { _ = try Tensor.zeros([2], device: .cuda(0)) }
+        }
+    }
+}

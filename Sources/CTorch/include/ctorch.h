@@ -42,6 +42,8 @@ void ct_error_free(ct_status message);
 size_t ct_version(char *buf, size_t len);
 size_t ct_build_config(char *buf, size_t len);
 size_t ct_parallel_info(char *buf, size_t len);
+/* How the shim itself was compiled: C++ standard, engine build, whether CUDA libraries are linked. */
+size_t ct_shim_build(char *buf, size_t len);
 void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
 void ct_manual_seed(uint64_t seed);

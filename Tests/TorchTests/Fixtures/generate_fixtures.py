@@ -61,6 +61,12 @@ case("random.randperm", [], seeded(lambda: torch.randperm(10)))
 case("random.randint", [], seeded(lambda: torch.randint(0, 7, (6,))))
 case("random.dropout", [torch.ones(4, 5)], seeded(lambda x: F.dropout(x, 0.3, True)))
 
+# ---- dtypes ----
+mixed = randn(3, 4) * 300
+case("dtype.float_conversions", [mixed], lambda x: (x.half().float(), x.bfloat16().float(), x.double(), x.half().double()), [0])
+case("dtype.integer_conversions", [mixed],
+     lambda x: (x.to(torch.int64), x.to(torch.int32), x.abs().clamp(max=255).to(torch.uint8), x.clamp(-120, 120).to(torch.int8).to(torch.int64), x.to(torch.bool)))
+
 # ---- shape ----
 a = randn(2, 3, 4)
 case("shape.reshape", [a], lambda x: x.reshape(4, 6), [0])
