@@ -63,6 +63,7 @@ let package = Package(
     products: [
         .executable(name: "mammofm", targets: ["mammofm"]),
         .library(name: "Torch", targets: ["Torch"]),
+        .library(name: "MammoModels", targets: ["MammoModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -70,11 +71,15 @@ let package = Package(
     targets: [
         .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
         .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: engineSwift),
+        .target(name: "MammoText"),
+        .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoTextTests", dependencies: ["MammoText"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],
     cxxLanguageStandard: cxxStandard
 )
