@@ -216,3 +216,22 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension WordPieceTokenizer {
+    /// Writes vocab.txt, tokenizer_config.json and special_tokens_map.json so that this tokenizer
+    /// (and Hugging Face's) reads back with the same behaviour.
+    public func save(to directory: URL) throws {
+        try (tokens.joined(separator: "\n") + "\n").write(to: directory.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+        var config: [String: Any] = [
+            "do_lower_case": normalizer.lowercase, "tokenize_chinese_chars": normalizer.handleChineseCharacters,
+            "model_max_length": modelMaxLength, "tokenizer_class": "BertTokenizer",
+        ]
+        if let strip = normalizer.stripAccents { config["strip_accents"] = strip }
+        let special = ["unk_token": unknownToken, "sep_token": separatorToken, "cls_token": classToken,
+                       "pad_token": paddingToken, "mask_token": maskToken]
+        for (name, object) in [("tokenizer_config.json", config.merging(special) { a, _ in a }), ("special_tokens_map.json", special as [String: Any])] {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            try data.write(to: directory.appendingPathComponent(name))
+        }
+    }
+}

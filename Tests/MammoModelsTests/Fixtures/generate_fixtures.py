@@ -147,7 +147,7 @@ TINY_SENTENCES = [
 def build_tiny_mammoclip():
     import numpy as np
     import torch.nn as nn
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, BertTokenizer
     import importlib.util
     import types
     # Register the parent packages empty, so that importing the model code skips their __init__ files
@@ -169,7 +169,7 @@ def build_tiny_mammoclip():
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "vocab.txt"), "w") as f:
         f.write("\n".join(dict.fromkeys(vocab)) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=os.path.join(folder, "vocab.txt"))
+    tokenizer = BertTokenizer(os.path.join(folder, "vocab.txt"))  # positional: transformers 5 ignores vocab_file=
 
     # The structure BreastClip.__init__ builds for the clip_b5_det_clinical config, with small towers
     # (its own constructor would download weights).
