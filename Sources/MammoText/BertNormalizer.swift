@@ -19,11 +19,12 @@ public struct BertNormalizer: Sendable {
     /// Unicode White_Space plus tab, newline, carriage return.
     static func isWhitespace(_ s: Unicode.Scalar) -> Bool { s.properties.isWhitespace }
 
-    /// Categories Cc, Cf, Cn, Co, Cs, except tab, newline and carriage return.
+    /// Categories Cc, Cf, Co, Cs, except tab, newline and carriage return. Unassigned code points (Cn)
+    /// are kept, as Hugging Face's fast tokenizer keeps them (its Python tokenizer drops them).
     static func isControl(_ s: Unicode.Scalar) -> Bool {
         if s == "\t" || s == "\n" || s == "\r" { return false }
         switch s.properties.generalCategory {
-        case .control, .format, .unassigned, .privateUse, .surrogate: return true
+        case .control, .format, .privateUse, .surrogate: return true
         default: return false
         }
     }

@@ -27,6 +27,9 @@ public final class WordPieceTokenizer: @unchecked Sendable {
     public let normalizer: BertNormalizer
     public let unknownToken: String, separatorToken: String, classToken: String, paddingToken: String, maskToken: String
     public let maxInputCharactersPerWord = 100
+    /// Ids by exact UTF-8 bytes: Swift's String equality treats canonically equivalent text as equal
+    /// (U+037E GREEK QUESTION MARK == ";"), Hugging Face does not.
+    let idsByBytes: [[UInt8]: Int]
     /// The longest sequence the model accepts (tokenizer_config's model_max_length, capped at 512).
     public let modelMaxLength: Int
     let specialTokens: [String]
@@ -41,6 +44,9 @@ public final class WordPieceTokenizer: @unchecked Sendable {
             throw TokenizerError.missingSpecialToken(special)
         }
         self.vocabulary = vocabulary
+        var idsByBytes: [[UInt8]: Int] = [:]
+        for (i, t) in tokens.enumerated() where idsByBytes[Array(t.utf8)] == nil { idsByBytes[Array(t.utf8)] = i }
+        self.idsByBytes = idsByBytes
         self.tokens = tokens
         self.normalizer = normalizer
         self.unknownToken = unknownToken
@@ -93,28 +99,32 @@ public final class WordPieceTokenizer: @unchecked Sendable {
     }
 
     public var vocabularySize: Int { tokens.count }
-    public var paddingId: Int { vocabulary[paddingToken]! }
-    public var classId: Int { vocabulary[classToken]! }
-    public var separatorId: Int { vocabulary[separatorToken]! }
-    public var unknownId: Int { vocabulary[unknownToken]! }
+    public var paddingId: Int { idsByBytes[Array(paddingToken.utf8)]! }
+    public var classId: Int { idsByBytes[Array(classToken.utf8)]! }
+    public var separatorId: Int { idsByBytes[Array(separatorToken.utf8)]! }
+    public var unknownId: Int { idsByBytes[Array(unknownToken.utf8)]! }
 
-    /// Word pieces of one pre-tokenised word.
-    func wordPieces(_ word: String) -> [String] {
+    /// Word pieces of one pre-tokenised word, as (token, id).
+    func wordPieces(_ word: String) -> [(String, Int)] {
         let chars = Array(word.unicodeScalars)
-        if chars.count > maxInputCharactersPerWord { return [unknownToken] }
-        var pieces: [String] = []
+        if chars.count > maxInputCharactersPerWord { return [(unknownToken, unknownId)] }
+        // UTF-8 offsets of each scalar boundary, so candidates are byte slices of the word.
+        let bytes = Array(word.utf8)
+        var offsets = [0]
+        for c in chars { offsets.append(offsets.last! + UTF8.width(c)) }
+        let continuation: [UInt8] = Array("##".utf8)
+        var pieces: [(String, Int)] = []
         var start = 0
         while start < chars.count {
             var end = chars.count
-            var found: String?
+            var found: (String, Int)?
             while start < end {
-                var view = String.UnicodeScalarView()
-                view.append(contentsOf: chars[start..<end])
-                let piece = start > 0 ? "##" + String(view) : String(view)
-                if vocabulary[piece] != nil { found = piece; break }
+                let slice = Array(bytes[offsets[start]..<offsets[end]])
+                let key = start > 0 ? continuation + slice : slice
+                if let id = idsByBytes[key] { found = (tokens[id], id); break }
                 end -= 1
             }
-            guard let piece = found else { return [unknownToken] }
+            guard let piece = found else { return [(unknownToken, unknownId)] }
             pieces.append(piece)
             start = end
         }
@@ -122,52 +132,63 @@ public final class WordPieceTokenizer: @unchecked Sendable {
     }
 
     /// The word pieces of `text` without [CLS]/[SEP]; special tokens written in the text stay whole.
-    public func tokenize(_ text: String) -> [String] {
-        var result: [String] = []
+    public func tokenize(_ text: String) -> [String] { pieces(text).map(\.0) }
+
+    /// Word pieces with their ids.
+    func pieces(_ text: String) -> [(String, Int)] {
+        var result: [(String, Int)] = []
         for (segment, isSpecial) in splitOnSpecialTokens(text) {
-            if isSpecial { result.append(segment); continue }
+            if isSpecial { result.append((segment, idsByBytes[Array(segment.utf8)]!)); continue }
             for word in normalizer.preTokenize(normalizer.normalize(segment)) { result += wordPieces(word) }
         }
         return result
     }
 
-    /// Splits text around literal occurrences of the special tokens.
+    /// Splits text around byte-exact occurrences of the special tokens.
     func splitOnSpecialTokens(_ text: String) -> [(String, Bool)] {
-        guard specialTokens.contains(where: { text.contains($0) }) else { return [(text, false)] }
-        var parts: [(String, Bool)] = []
-        var rest = Substring(text)
-        while !rest.isEmpty {
-            var earliest: (Range<Substring.Index>, String)?
-            for special in specialTokens {
-                if let r = rest.range(of: special), earliest == nil || r.lowerBound < earliest!.0.lowerBound { earliest = (r, special) }
-            }
-            guard let (range, special) = earliest else { parts.append((String(rest), false)); break }
-            if range.lowerBound > rest.startIndex { parts.append((String(rest[..<range.lowerBound]), false)) }
-            parts.append((special, true))
-            rest = rest[range.upperBound...]
+        let bytes = Array(text.utf8)
+        let specials = specialTokens.map { Array($0.utf8) }
+        guard specials.contains(where: { s in bytes.count >= s.count && bytes.indices.contains(where: { i in
+            i + s.count <= bytes.count && bytes[i] == s[0] && bytes[i..<(i + s.count)].elementsEqual(s) }) }) else {
+            return [(text, false)]
         }
+        var parts: [(String, Bool)] = []
+        var plainStart = 0
+        var i = 0
+        while i < bytes.count {
+            if let special = specials.first(where: { i + $0.count <= bytes.count && bytes[i..<(i + $0.count)].elementsEqual($0) }) {
+                if i > plainStart { parts.append((String(decoding: bytes[plainStart..<i], as: UTF8.self), false)) }
+                parts.append((String(decoding: special, as: UTF8.self), true))
+                i += special.count
+                plainStart = i
+            } else {
+                i += 1
+            }
+        }
+        if plainStart < bytes.count { parts.append((String(decoding: bytes[plainStart...], as: UTF8.self), false)) }
         return parts
     }
 
     /// [CLS] text [SEP] (and text pair [SEP]), truncated to `maxLength` tokens when given (the
     /// longer of a pair loses tokens first, as Hugging Face's "longest_first").
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil) -> Encoding {
-        var first = tokenize(text)
-        var second = pair.map(tokenize)
+        var first = pieces(text)
+        var second = pair.map(pieces)
         if let maxLength {
             let budget = Swift.max(0, maxLength - (second == nil ? 2 : 3))
             while first.count + (second?.count ?? 0) > budget {
                 if let s = second, s.count > first.count { second!.removeLast() } else { first.removeLast() }
             }
         }
-        var tokens = [classToken] + first + [separatorToken]
-        var types = Array(repeating: 0, count: tokens.count)
+        let cls = (classToken, classId), sep = (separatorToken, separatorId)
+        var pieces = [cls] + first + [sep]
+        var types = Array(repeating: 0, count: pieces.count)
         if let second {
-            tokens += second + [separatorToken]
+            pieces += second + [sep]
             types += Array(repeating: 1, count: second.count + 1)
         }
-        return Encoding(ids: tokens.map { vocabulary[$0] ?? unknownId }, typeIds: types,
-                        attentionMask: Array(repeating: 1, count: tokens.count), tokens: tokens)
+        return Encoding(ids: pieces.map(\.1), typeIds: types, attentionMask: Array(repeating: 1, count: pieces.count),
+                        tokens: pieces.map(\.0))
     }
 
     /// Encodes texts in parallel over all cores and pads them.
