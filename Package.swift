@@ -71,14 +71,19 @@ let package = Package(
     targets: [
         .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
         .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: engineSwift),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
+        .target(name: "MammoImaging", dependencies: ["CPNG", "Torch"]),
         .target(name: "MammoText"),
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .executableTarget(
             name: "mammofm",
-            dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoTextTests", dependencies: ["MammoText"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "Torch"]),
+        .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "Torch"]),
         .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],
     cxxLanguageStandard: cxxStandard

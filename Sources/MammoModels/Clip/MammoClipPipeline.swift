@@ -46,7 +46,7 @@ public final class MammoClipPipeline {
     /// Embeddings of texts, tokenised with the model's tokenizer (truncated to the model's length).
     public func embed(texts: [String], normalize: Bool = true) throws -> Tensor {
         guard let tokenizer else {
-            throw ModelError.tokenizer("this model was loaded without a vocabulary: give the tokenizer folder of its text encoder")
+            throw ModelError.tokenizer("this model was loaded without a vocabulary: give the tokenizer folder of its text encoder (mammofm: --tokenizer DIR)")
         }
         guard !texts.isEmpty else { throw ModelError.invalidInput("no texts to embed") }
         let encodings = tokenizer.encode(batch: texts, maxLength: model.config.text.maxLength, padding: .longest)

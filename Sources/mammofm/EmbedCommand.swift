@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import MammoImaging
+import MammoModels
+import Torch
+
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Embed preprocessed images and texts with a Mammo-CLIP model.",
+        discussion: """
+        --model is an official checkpoint or a converted directory. Each --image is an 8- or 16-bit grayscale \
+        PNG already at the model's input size; it is normalised as the reference does (3 channels, per-image \
+        min-max, mean 0.3089279, std 0.25053555408335154). Embeddings are projected and L2-normalised, in \
+        input order.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Checkpoint file or converted model directory.") var model: String
+    @Option(name: .customLong("image"), help: "A preprocessed grayscale PNG (repeatable).") var images: [String] = []
+    @Option(name: .customLong("text"), help: "A text to embed (repeatable).") var texts: [String] = []
+    @Option(help: "Tokenizer folder (vocab.txt) for official checkpoints.") var tokenizer: String?
+    @Flag(help: #"Print {"image": [[floats]...], "text": [[floats]...]}."#) var json = false
+
+    func validate() throws {
+        if images.isEmpty && texts.isEmpty { throw ValidationError("give at least one --image or --text") }
+    }
+
+    func run() throws {
+        global.apply()
+        let pipeline = try MammoClipPipeline(path: URL(fileURLWithPath: model), tokenizerDirectory: tokenizer.map { URL(fileURLWithPath: $0) })
+        let config = pipeline.model.config.image
+        let pixels = try images.map { path -> Tensor in
+            let image = try GrayscaleImage.readPNG(URL(fileURLWithPath: path))
+            guard image.height == config.inputHeight && image.width == config.inputWidth else {
+                throw ValidationError("\(path) is \(image.width) x \(image.height) pixels; the model takes \(config.inputWidth) x \(config.inputHeight) (width x height): preprocess it first")
+            }
+            return try image.tensor()
+        }
+        let imageEmbeddings = pixels.isEmpty ? nil : try pipeline.embed(images: pixels)
+        let textEmbeddings = texts.isEmpty ? nil : try pipeline.embed(texts: texts)
+        func rows(_ t: Tensor?) throws -> [[Float]] {
+            guard let t else { return [] }
+            let values = try t.toArray(Float.self)
+            let width = t.size(1)
+            return stride(from: 0, to: values.count, by: width).map { Array(values[$0..<($0 + width)]) }
+        }
+        if json {
+            let object = ["image": try rows(imageEmbeddings), "text": try rows(textEmbeddings)]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(object), as: UTF8.self))
+            return
+        }
+        for (path, row) in zip(images, try rows(imageEmbeddings)) { print("image \(path): \(row.count) dims [\(preview(row))]") }
+        for (text, row) in zip(texts, try rows(textEmbeddings)) { print("text \"\(text)\": \(row.count) dims [\(preview(row))]") }
+        if let imageEmbeddings, let textEmbeddings {
+            let similarity = try rows(imageEmbeddings.matmul(textEmbeddings.t))
+            print("cosine similarity (rows: images, columns: texts)")
+            for (path, row) in zip(images, similarity) {
+                print(row.map { String(format: "%7.4f", $0) }.joined(separator: " ") + "  " + path)
+            }
+        }
+    }
+
+    func preview(_ row: [Float]) -> String {
+        row.prefix(4).map { String(format: "%.4f", $0) }.joined(separator: ", ") + (row.count > 4 ? ", ..." : "")
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import MammoImaging
+import MammoModels
+import Testing
+import Torch
+
+/// Runs the built `mammofm` executable the way a user or a script does.
+enum CLI {
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("mammofm")
+    }
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("MammoModelsTests/Fixtures")
+
+    struct Result { let status: Int32; let output: String; let error: String }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let output = out.fileHandleForReading.readDataToEndOfFile(), error = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), error: String(decoding: error, as: UTF8.self))
+    }
+
+    static func folder(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-cli-\(getpid())").appendingPathComponent(name)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        return url
+    }
+}
+
+@Suite(.serialized) struct CLITests {
+    @Test func versionAndDoctor() throws {
+        #expect(try CLI.run(["--version"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.1.0")
+        let doctor = try CLI.run(["doctor", "--json", "--threads", "1"])
+        #expect(doctor.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(doctor.output.utf8)) as? [String: Any]
+        let engine = try #require(report?["engine"] as? [String: Any])
+        #expect(engine["threads"] as? Int == 1)
+        #expect((engine["libtorchVersion"] as? String)?.isEmpty == false)
+    }
+
+    /// `embed --json` gives exactly what the Swift API gives for the same PNG and texts.
+    @Test func embedJSONMatchesTheLibrary() throws {
+        let checkpoint = CLI.fixtures.appendingPathComponent("tiny_mammoclip.tar")
+        let tokenizer = CLI.fixtures.appendingPathComponent("tiny_tokenizer")
+        Torch.manualSeed(4)
+        let pixels = try (Tensor.rand([912 * 1520]) * 4095).toArray(Float.self).map { UInt16($0) }
+        let png = CLI.folder("view.png")
+        try GrayscaleImage(width: 912, height: 1520, bitDepth: 16, pixels: pixels).writePNG(png)
+        let texts = ["no suspicious mass", "spiculated mass in the left breast"]
+        let result = try CLI.run(["embed", "--model", checkpoint.path, "--tokenizer", tokenizer.path, "--image", png.path,
+                                  "--text", texts[0], "--text", texts[1], "--json", "--threads", "2"])
+        #expect(result.status == 0, "\(result.error)")
+        let decoded = try JSONDecoder().decode([String: [[Float]]].self, from: Data(result.output.utf8))
+        let pipeline = try MammoClipPipeline(path: checkpoint, tokenizerDirectory: tokenizer)
+        let image = try pipeline.embed(images: [try GrayscaleImage.readPNG(png).tensor()])
+        let text = try pipeline.embed(texts: texts)
+        let cliImage = try Tensor(decoded["image"]!.flatMap { $0 }, shape: [1, 32])
+        let cliText = try Tensor(decoded["text"]!.flatMap { $0 }, shape: [2, 32])
+        #expect(try (cliImage - image).abs().max().item() < 1e-6)
+        #expect(try (cliText - text).abs().max().item() < 1e-6)
+        #expect(try (cliText.norm(p: 2, [1]) - 1).abs().max().item() < 1e-5)
+    }
+
+    @Test func badInputsAreExplained() throws {
+        let checkpoint = CLI.fixtures.appendingPathComponent("tiny_mammoclip.tar").path
+        let small = CLI.folder("small.png")
+        try GrayscaleImage(width: 10, height: 10, bitDepth: 8, pixels: Array(repeating: 7, count: 100)).writePNG(small)
+        let wrongSize = try CLI.run(["embed", "--model", checkpoint, "--image", small.path])
+        #expect(wrongSize.status != 0 && wrongSize.error.contains("10 x 10 pixels") && wrongSize.error.contains("912 x 1520"))
+        let noText = try CLI.run(["embed", "--model", checkpoint, "--text", "mass"])
+        #expect(noText.status != 0 && noText.error.contains("--tokenizer"))
+        let missing = try CLI.run(["embed", "--model", "/nonexistent/model.tar", "--text", "x"])
+        #expect(missing.status != 0 && missing.error.contains("/nonexistent/model.tar"))
+        let nothing = try CLI.run(["embed", "--model", checkpoint])
+        #expect(nothing.status != 0 && nothing.error.contains("at least one --image or --text"))
+    }
+
+    @Test func convertThenInspect() throws {
+        let out = CLI.folder("converted")
+        let convert = try CLI.run(["convert", CLI.fixtures.appendingPathComponent("tiny_mammoclip.tar").path, "--out", out.path,
+                                   "--tokenizer", CLI.fixtures.appendingPathComponent("tiny_tokenizer").path])
+        #expect(convert.status == 0, "\(convert.error)")
+        for name in ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(name).path), "\(name)")
+        }
+        let inspect = try CLI.run(["inspect-weights", out.path, "--json"])
+        let entries = try JSONSerialization.jsonObject(with: Data(inspect.output.utf8)) as? [[String: Any]]
+        #expect(entries?.contains { $0["key"] as? String == "logit_scale" && ($0["shape"] as? [Int]) == [] } == true)
+        let text = try CLI.run(["embed", "--model", out.path, "--text", "no mass"])
+        #expect(text.status == 0 && text.output.contains("32 dims"))
+    }
+}
