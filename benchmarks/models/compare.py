@@ -1,0 +1,116 @@
+"""Full-size model benchmark and parity check: the B5 image tower at 1520 x 912 (batch 1 and 4) and the
+BERT-base text tower (8 x 256, half the batch padded), inference, MammoFM against the reference
+implementations (efficientnet_pytorch, transformers) in PyTorch eager, same libtorch and thread count.
+Each workload runs in a fresh process per side; both sides use the same reproducible weights and inputs,
+so the outputs are compared too (max abs diff). Run with `make bench-models` (several minutes).
+"""
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+from safetensors.torch import load_file
+
+WORKLOADS = ["b5_1520x912_b1", "b5_1520x912_b4", "bert_base_8x256"]
+
+
+def deterministic_weights(module, seed=1000):
+    state = module.state_dict()
+    new = {}
+    for index, key in enumerate(sorted(state)):
+        t = state[key]
+        torch.manual_seed(seed + index)
+        if key.endswith("num_batches_tracked"):
+            value = torch.zeros_like(t)
+        elif key.endswith("running_var"):
+            value = torch.rand(t.shape) + 0.5
+        elif key.endswith("running_mean"):
+            value = torch.randn(t.shape) * 0.1
+        elif t.ndim <= 1 and key.endswith("weight"):
+            value = torch.randn(t.shape) * 0.1 + 1
+        elif t.ndim <= 1:
+            value = torch.randn(t.shape) * 0.1
+        else:
+            value = torch.randn(t.shape) * (1 / math.sqrt(t[0].numel()))
+        new[key] = value.to(t.dtype)
+    module.load_state_dict(new)
+
+
+def worker(name, iterations, dump):
+    if name.startswith("b5"):
+        from efficientnet_pytorch import EfficientNet
+        # The Mammo-CLIP image tower: features, average pooling (the unused _fc sorts last, so the
+        # reproducible weights of every other key are the same as MammoFM's).
+        model = EfficientNet.from_name("efficientnet-b5")
+        deterministic_weights(model)
+        model.eval()
+        torch.manual_seed(7)
+        images = torch.randn(4 if name.endswith("b4") else 1, 3, 1520, 912)
+        run = lambda: model._avg_pooling(model.extract_features(images)).flatten(1)
+    else:
+        from transformers import BertConfig, BertModel
+        model = BertModel(BertConfig(vocab_size=28996))
+        deterministic_weights(model)
+        model.eval()
+        torch.manual_seed(7)
+        ids = torch.randint(1000, 28996, (8, 256))
+        mask = torch.ones(8, 256, dtype=torch.long)
+        mask[4:, 200:] = 0
+        run = lambda: model(input_ids=ids, attention_mask=mask).last_hidden_state
+    with torch.inference_mode():
+        first = run()
+        times = []
+        for _ in range(iterations):
+            start = time.perf_counter_ns()
+            run()
+            times.append((time.perf_counter_ns() - start) / 1e6)
+    if dump:
+        torch.save(first.clone(), dump)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--swift-binary", help="the mammofm-model-bench executable")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--dump", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.worker:
+        worker(args.worker, args.iterations, args.dump)
+        return
+    if not args.swift_binary:
+        parser.error("--swift-binary is required")
+    common = ["--threads", str(args.threads), "--iterations", str(args.iterations)]
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.workloads.split(","):
+            swift_dump, python_dump = os.path.join(folder, name + ".safetensors"), os.path.join(folder, name + ".pt")
+            swift = json.loads(subprocess.run([args.swift_binary, "--workload", name, "--dump", swift_dump] + common,
+                                              check=True, capture_output=True, text=True).stdout)
+            python = json.loads(subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name, "--dump", python_dump]
+                                               + common, check=True, capture_output=True, text=True).stdout)
+            a, b = load_file(swift_dump)["output"], torch.load(python_dump)
+            difference = (a.double() - b.double()).abs().max().item() if a.shape == b.shape else float("inf")
+            rows.append((name, swift, python, difference))
+            print(f"done {name}", file=sys.stderr)
+    print(f"model benchmark: libtorch {torch.__version__}, {args.threads} threads, median of {args.iterations} after one warm-up, "
+          "fresh process per workload and side; ratio = PyTorch time / MammoFM time")
+    print(f"{'workload':18} {'MammoFM ms':>11} {'PyTorch ms':>11} {'ratio':>6} {'MammoFM MB':>11} {'PyTorch MB':>11} {'max abs diff':>13}")
+    for name, s, p, d in rows:
+        print(f"{name:18} {s['median_ms']:11.1f} {p['median_ms']:11.1f} {p['median_ms'] / s['median_ms']:6.2f} "
+              f"{s['peak_rss_mb']:11.0f} {p['peak_rss_mb']:11.0f} {d:13.3g}")
+
+
+if __name__ == "__main__":
+    main()

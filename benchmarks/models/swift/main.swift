@@ -1,0 +1,79 @@
+// Times one full-size model workload in a fresh process and prints one JSON object:
+// {"name", "median_ms", "iterations", "peak_rss_mb"}; with --dump PATH also writes the output of the
+// first run (reproducible weights, seeded input) for the parity check of benchmarks/models/compare.py.
+import Foundation
+import MammoModels
+import Torch
+
+struct Options {
+    var workload = ""
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var iterations = 3
+    var dump: String?
+    init() {
+        let arguments = CommandLine.arguments
+        var i = 1
+        while i + 1 < arguments.count {
+            switch arguments[i] {
+            case "--workload": workload = arguments[i + 1]
+            case "--threads": threads = Int(arguments[i + 1]) ?? threads
+            case "--iterations": iterations = Int(arguments[i + 1]) ?? iterations
+            case "--dump": dump = arguments[i + 1]
+            default: break
+            }
+            i += 2
+        }
+    }
+}
+
+func peakResidentMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func timed(_ iterations: Int, _ body: () throws -> Tensor) throws -> (Double, Tensor) {
+    let first = try body() // warm-up, and the output kept for the parity check
+    var times: [Double] = []
+    for _ in 0..<iterations {
+        let start = DispatchTime.now().uptimeNanoseconds
+        _ = try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    return (times.sorted()[times.count / 2], first)
+}
+
+do {
+    let options = Options()
+    Torch.threadCount = options.threads
+    let output: Tensor
+    let median: Double
+    switch options.workload {
+    case "b5_1520x912_b1", "b5_1520x912_b4":
+        let batch = options.workload.hasSuffix("b4") ? 4 : 1
+        let model = try EfficientNet(config: .variant("b5"))
+        try model.fillWithReproducibleWeights()
+        model.eval()
+        Torch.manualSeed(7)
+        let images = try Tensor.randn([batch, 3, 1520, 912])
+        (median, output) = try timed(options.iterations) { try Autograd.inferenceMode { try model.forward(images) } }
+    case "bert_base_8x256":
+        let model = try BertModel(config: BertConfig(vocabSize: 28996))
+        try model.fillWithReproducibleWeights()
+        model.eval()
+        Torch.manualSeed(7)
+        let ids = try Tensor.randint(low: 1000, high: 28996, shape: [8, 256])
+        let mask = try Tensor.ones([8, 256], dtype: .int64)
+        try mask.narrow(dim: 0, start: 4, length: 4).narrow(dim: 1, start: 200, length: 56).zero_()
+        (median, output) = try timed(options.iterations) {
+            try Autograd.inferenceMode { try model.forward(inputIds: ids, attentionMask: mask) }
+        }
+    default:
+        throw TorchError.invalidArgument("unknown workload '\(options.workload)': b5_1520x912_b1, b5_1520x912_b4, bert_base_8x256")
+    }
+    if let dump = options.dump { try Safetensors.write([("output", output)], to: URL(fileURLWithPath: dump)) }
+    print(#"{"name": "\#(options.workload)", "median_ms": \#(median), "iterations": \#(options.iterations), "peak_rss_mb": \#(peakResidentMegabytes())}"#)
+} catch {
+    FileHandle.standardError.write(Data("mammofm-model-bench: \(error)\n".utf8))
+    exit(1)
+}
