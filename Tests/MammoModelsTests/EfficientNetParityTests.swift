@@ -130,6 +130,16 @@ import Torch
         #expect(try maxAbsDifference(model.pooledOutput(states), file.tensor("pooler_output")) <= 1e-5)
     }
 
+    /// The same weights saved by torch.save as pytorch_model.bin with "bert." keys and position_ids.
+    @Test func huggingFaceFolderWithPickledWeightsLoads() throws {
+        let file = try SafetensorsFile(url: ModelFixtures.url("bert.safetensors"))
+        let bert = try HuggingFaceBert.load(directory: ModelFixtures.url("hf_bert_bin"))
+        let states = try bert.model.forward(inputIds: file.tensor("input_ids"), attentionMask: file.tensor("attention_mask"),
+                                            tokenTypeIds: file.tensor("token_type_ids"))
+        #expect(try maxAbsDifference(states, file.tensor("last_hidden_state")) <= 1e-5)
+        #expect(bert.tokenizer.vocabularySize == 99)
+    }
+
     @Test func poolingPicksTheRightTokens() throws {
         let states = try Tensor.arange(0, 12, dtype: .float32).view([2, 3, 2])
         let mask = try Tensor([1, 1, 1, 1, 1, 0] as [Int64], shape: [2, 3])

@@ -57,7 +57,7 @@ extension EfficientNetConfig {
     }
 }
 
-/// Maps timm `tf_efficientnet_b*` / `efficientnet_b*` state-dict keys onto efficientnet_pytorch keys.
+/// Maps timm `tf_efficientnet_b*` state-dict keys onto efficientnet_pytorch keys.
 ///
 /// | timm | efficientnet_pytorch |
 /// |---|---|

@@ -11,6 +11,7 @@ Writes, next to this script:
                              input and parameter gradients; timm's key list in the metadata
   bert.safetensors           a 2-layer BertModel with padding: last hidden state, pooler output
   bert_config.json           its Hugging Face config
+  hf_bert_bin/               the same BERT as a Hugging Face folder with pytorch_model.bin ("bert." keys)
   tiny_mammoclip.tar         a tiny BreastClip saved in the official checkpoint layout
   tiny_tokenizer/vocab.txt   the vocabulary the tiny BreastClip was trained with
   tiny_mammoclip.safetensors its inputs and the reference image and text embeddings
@@ -134,6 +135,17 @@ def build_bert():
               os.path.join(HERE, "bert.safetensors"))
     with open(os.path.join(HERE, "bert_config.json"), "w") as f:
         f.write(config.to_json_string())
+    # The same model as a Hugging Face folder in the older pickle layout (BertForMaskedLM-style keys with
+    # the "bert." prefix and the position_ids buffer), to exercise that loader path.
+    folder = os.path.join(HERE, "hf_bert_bin")
+    os.makedirs(folder, exist_ok=True)
+    state = {"bert." + k: v for k, v in model.state_dict().items()}
+    state["bert.embeddings.position_ids"] = torch.arange(config.max_position_embeddings).unsqueeze(0)
+    torch.save(state, os.path.join(folder, "pytorch_model.bin"))
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        f.write(config.to_json_string())
+    with open(os.path.join(folder, "vocab.txt"), "w") as f:
+        f.write("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"word{i}" for i in range(94)]) + "\n")
     print("bert.safetensors written", file=sys.stderr)
 
 
