@@ -72,7 +72,10 @@ let package = Package(
         .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
         .target(name: "Torch", dependencies: ["CTorch"], swiftSettings: engineSwift),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
-        .target(name: "MammoImaging", dependencies: ["CPNG", "Torch"]),
+        .target(name: "CDICOM", linkerSettings: [
+            .linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
+        ]),
+        .target(name: "MammoImaging", dependencies: ["CPNG", "CDICOM", "Torch"]),
         .target(name: "MammoText"),
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .executableTarget(
@@ -84,7 +87,7 @@ let package = Package(
         .executableTarget(name: "mammofm-model-bench", dependencies: ["Torch", "MammoModels"], path: "benchmarks/models/swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoTextTests", dependencies: ["MammoText"], exclude: ["Fixtures"]),
-        .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "Torch"]),
+        .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "Torch"]),
         .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],

@@ -73,4 +73,18 @@ if [ ! -f "$MINILM/.complete" ]; then
     rm -rf "$download"
     touch "$MINILM/.complete"
 fi
+# Real DICOM test files from PyPI (MIT licence): pydicom's own and pydicom-data, unpacked, never committed.
+for package in pydicom==3.0.2 pydicom-data==1.0.0; do
+    folder="$CACHE/data/${package/==/-}"
+    if [ ! -f "$folder/.complete" ]; then
+        say "fetching DICOM test files ($package) from PyPI into $folder"
+        mkdir -p "$folder"
+        download=$(mktemp -d)
+        env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+            python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$download" "$package"
+        python3 -m zipfile -e "$download"/*.whl "$folder"
+        rm -rf "$download"
+        touch "$folder/.complete"
+    fi
+done
 say "ready (torch backend: $BACKEND)"
