@@ -12,10 +12,75 @@
 
 #include <cstring>
 #include <memory>
+#include <new>
+#include <cstdlib>
 #include <mutex>
 #include <set>
+#include <csetjmp>
+#include <csignal>
+#include <vector>
+#include <cstdio>
 #include <string>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+// GDCM sizes buffers from lengths declared in the file, so one corrupt field can ask for gigabytes.
+// While GDCM works on a file, this thread's C++ allocations are capped (the cap is derived from the
+// file size); a larger request throws std::bad_alloc, which GDCM passes up to the entry point's catch.
+// Outside those regions the operators below are plain malloc/free.
+namespace {
+thread_local size_t allocation_cap = 0; // 0: no cap
+
+void *capped_allocate(size_t size) {
+    if (allocation_cap != 0 && size > allocation_cap) throw std::bad_alloc();
+    void *p = std::malloc(size == 0 ? 1 : size);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+}
+
+void *capped_allocate_aligned(size_t size, std::align_val_t alignment) {
+    if (allocation_cap != 0 && size > allocation_cap) throw std::bad_alloc();
+    size_t a = static_cast<size_t>(alignment);
+    void *p = std::aligned_alloc(a, (size + a - 1) / a * a);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+}
+
+struct AllocationCap {
+    size_t previous;
+    explicit AllocationCap(size_t cap) : previous(allocation_cap) { allocation_cap = cap; }
+    ~AllocationCap() { allocation_cap = previous; }
+};
+
+/// Generous for real images (compressed data expands at most ~20x, native pixels are in the file).
+size_t cap_for_file(const std::string &path) {
+    struct stat info;
+    size_t size = stat(path.c_str(), &info) == 0 ? static_cast<size_t>(info.st_size) : 0;
+    size_t cap = size * 32;
+    return cap < (size_t(512) << 20) ? (size_t(512) << 20) : cap;
+}
+} // namespace
+
+void *operator new(size_t size) { return capped_allocate(size); }
+void *operator new[](size_t size) { return capped_allocate(size); }
+void *operator new(size_t size, const std::nothrow_t &) noexcept {
+    try { return capped_allocate(size); } catch (...) { return nullptr; }
+}
+void *operator new[](size_t size, const std::nothrow_t &) noexcept {
+    try { return capped_allocate(size); } catch (...) { return nullptr; }
+}
+void *operator new(size_t size, std::align_val_t alignment) { return capped_allocate_aligned(size, alignment); }
+void *operator new[](size_t size, std::align_val_t alignment) { return capped_allocate_aligned(size, alignment); }
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete[](void *p) noexcept { std::free(p); }
+void operator delete(void *p, size_t) noexcept { std::free(p); }
+void operator delete[](void *p, size_t) noexcept { std::free(p); }
+void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 struct cdicom_file_opaque {
     std::string path;
@@ -77,6 +142,199 @@ std::string element_text(cdicom_file f, const gdcm::DataElement &de) {
     return trim(filter.ToString(de));
 }
 
+// GDCM as Debian builds it keeps its assert()s, which abort the process on some malformed files.
+// While GDCM parses a file, this thread's SIGABRT handler jumps back to the entry point instead, which
+// reports the file as damaged. (glibc's abort() releases its lock and resets its stage before it
+// raises, so leaving the handler by siglongjmp is sound; the aborted reader is leaked, not reused.)
+thread_local sigjmp_buf *abort_target = nullptr;
+struct sigaction previous_abort_action;
+
+void on_abort(int signal) {
+    if (abort_target != nullptr) {
+        sigjmp_buf *target = abort_target;
+        abort_target = nullptr;
+        siglongjmp(*target, 1);
+    }
+    sigaction(SIGABRT, &previous_abort_action, nullptr);
+    raise(signal);
+}
+
+void install_abort_guard() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction action;
+        std::memset(&action, 0, sizeof(action));
+        action.sa_handler = on_abort;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_NODEFER;
+        sigaction(SIGABRT, &action, &previous_abort_action);
+    });
+}
+
+// GDCM (as Debian builds it) asserts, aborting the process, on some malformed File Meta Information.
+// Check that group's structure first: preamble, "DICM", then explicit-VR little-endian group-0002
+// elements that fit in the file.
+bool meta_information_is_sound(const std::string &path, std::string &why) {
+    FILE *file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) { why = "cannot open the file"; return false; }
+    std::vector<unsigned char> head(64 * 1024);
+    size_t n = std::fread(head.data(), 1, head.size(), file);
+    std::fseek(file, 0, SEEK_END);
+    long size = std::ftell(file);
+    std::fclose(file);
+    if (n < 132 || std::memcmp(head.data() + 128, "DICM", 4) != 0) return true; // no meta group: GDCM's raw-dataset path
+    static const char *known[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF", "OL",
+                                  "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US",
+                                  "UT", "UV"};
+    size_t p = 132;
+    while (p + 8 <= n) {
+        uint16_t group = static_cast<uint16_t>(head[p] | head[p + 1] << 8);
+        if (group != 0x0002) return true; // end of the meta group
+        char vr[3] = {static_cast<char>(head[p + 4]), static_cast<char>(head[p + 5]), 0};
+        bool valid = false;
+        for (const char *k : known) valid = valid || std::strcmp(k, vr) == 0;
+        if (!valid) { why = "damaged File Meta Information (bad value representation)"; return false; }
+        bool longForm = std::strchr("OB OD OF OL OV OW SQ UC UN UR UT SV UV", vr[0]) != nullptr &&
+                        (std::strcmp(vr, "OB") == 0 || std::strcmp(vr, "OD") == 0 || std::strcmp(vr, "OF") == 0 ||
+                         std::strcmp(vr, "OL") == 0 || std::strcmp(vr, "OV") == 0 || std::strcmp(vr, "OW") == 0 ||
+                         std::strcmp(vr, "SQ") == 0 || std::strcmp(vr, "UC") == 0 || std::strcmp(vr, "UN") == 0 ||
+                         std::strcmp(vr, "UR") == 0 || std::strcmp(vr, "UT") == 0 || std::strcmp(vr, "SV") == 0 ||
+                         std::strcmp(vr, "UV") == 0);
+        uint64_t length;
+        size_t header;
+        if (longForm) {
+            if (p + 12 > n) { why = "damaged File Meta Information (truncated element)"; return false; }
+            length = static_cast<uint64_t>(head[p + 8]) | static_cast<uint64_t>(head[p + 9]) << 8 |
+                     static_cast<uint64_t>(head[p + 10]) << 16 | static_cast<uint64_t>(head[p + 11]) << 24;
+            header = 12;
+        } else {
+            length = static_cast<uint64_t>(head[p + 6] | head[p + 7] << 8);
+            header = 8;
+        }
+        if (length == 0xFFFFFFFFu || p + header + length > static_cast<uint64_t>(size)) {
+            why = "damaged File Meta Information (an element runs past the end of the file)";
+            return false;
+        }
+        p += header + static_cast<size_t>(length);
+    }
+    if (n < static_cast<size_t>(size)) return true; // a meta group longer than the probe: GDCM reads it
+    // The whole file was probed: it must continue past the meta group with at least one element header.
+    if (static_cast<long>(p) + 8 > size) { why = "the file ends at or inside its File Meta Information"; return false; }
+    return true;
+}
+
+// GDCM allocates each element's declared length before reading it, so a corrupt length in a small
+// file can make it reserve gigabytes. Walk the data set first and check that every defined length
+// fits in the bytes that remain. Explicit and implicit VR little endian and explicit big endian are
+// walked; sequences and items of undefined length are stepped into; encapsulated pixel fragments
+// are skipped. Deflated data sets are left to GDCM.
+bool declared_lengths_fit(const std::string &path, bool with_pixels, std::string &why) {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    if (fd < 0) { why = "cannot open the file"; return false; }
+    struct stat info;
+    if (fstat(fd, &info) != 0 || info.st_size < 132) { ::close(fd); return true; }
+    size_t n = static_cast<size_t>(info.st_size);
+    void *mapped = mmap(nullptr, n, PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);
+    if (mapped == MAP_FAILED) return true;
+    const unsigned char *d = static_cast<const unsigned char *>(mapped);
+    struct Unmap {
+        void *p; size_t n;
+        ~Unmap() { munmap(p, n); }
+    } unmap{mapped, n};
+    if (std::memcmp(d + 128, "DICM", 4) != 0) return true;
+    auto u16 = [&](size_t p, bool big) { return big ? static_cast<uint32_t>(d[p] << 8 | d[p + 1]) : static_cast<uint32_t>(d[p] | d[p + 1] << 8); };
+    auto u32 = [&](size_t p, bool big) {
+        return big ? (static_cast<uint32_t>(d[p]) << 24 | static_cast<uint32_t>(d[p + 1]) << 16 | static_cast<uint32_t>(d[p + 2]) << 8 | d[p + 3])
+                   : (static_cast<uint32_t>(d[p]) | static_cast<uint32_t>(d[p + 1]) << 8 | static_cast<uint32_t>(d[p + 2]) << 16 |
+                      static_cast<uint32_t>(d[p + 3]) << 24);
+    };
+    auto long_form = [](const char *vr) {
+        static const char *names[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "SV", "UV"};
+        for (const char *name : names) if (vr[0] == name[0] && vr[1] == name[1]) return true;
+        return false;
+    };
+    auto known_vr = [](const char *vr) {
+        static const char *names[] = {"AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO", "LT", "OB", "OD", "OF", "OL",
+                                      "OV", "OW", "PN", "SH", "SL", "SQ", "SS", "ST", "SV", "TM", "UC", "UI", "UL", "UN", "UR", "US",
+                                      "UT", "UV"};
+        for (const char *name : names) if (vr[0] == name[0] && vr[1] == name[1]) return true;
+        return false;
+    };
+    // The meta group is explicit VR little endian; its transfer syntax decides the rest.
+    size_t p = 132;
+    std::string syntax;
+    while (p + 8 <= n && u16(p, false) == 0x0002) {
+        char vr[2] = {static_cast<char>(d[p + 4]), static_cast<char>(d[p + 5])};
+        size_t header = long_form(vr) ? 12 : 8;
+        if (p + header > n) return true;
+        size_t length = header == 12 ? u32(p + 8, false) : u16(p + 6, false);
+        if (u16(p + 2, false) == 0x0010 && p + header + length <= n) {
+            syntax.assign(reinterpret_cast<const char *>(d + p + header), length);
+            while (!syntax.empty() && (syntax.back() == '\0' || syntax.back() == ' ')) syntax.pop_back();
+        }
+        p += header + length;
+    }
+    if (syntax == "1.2.840.10008.1.2.1.99") return true; // deflated
+    bool implicitVR = syntax == "1.2.840.10008.1.2";
+    bool big = syntax == "1.2.840.10008.1.2.2";
+    int fragments_depth = 0; // inside encapsulated pixel data, items are raw fragments
+    while (p + 8 <= n) {
+        uint32_t group = u16(p, big), element = u16(p + 2, big);
+        if (group == 0xFFFE) {
+            uint32_t length = u32(p + 4, big);
+            if (element == 0xE0DD) { if (fragments_depth > 0) --fragments_depth; p += 8; continue; }
+            if (element == 0xE00D) { p += 8; continue; }
+            if (length != 0xFFFFFFFFu && p + 8 + length > n) {
+                why = "damaged data set: an item declares " + std::to_string(length) + " bytes, " + std::to_string(n - p - 8) + " remain";
+                return false;
+            }
+            p += 8 + (fragments_depth > 0 && length != 0xFFFFFFFFu ? length : 0);
+            continue;
+        }
+        size_t header = 8;
+        uint64_t length;
+        bool sequence = false;
+        if (implicitVR) {
+            length = u32(p + 4, big);
+        } else {
+            char vr[2] = {static_cast<char>(d[p + 4]), static_cast<char>(d[p + 5])};
+            if (!known_vr(vr)) {
+                char tag[16];
+                std::snprintf(tag, sizeof(tag), "(%04X,%04X)", group, element);
+                why = std::string("damaged data set: element ") + tag + " has no valid value representation";
+                return false;
+            }
+            if (long_form(vr)) {
+                if (p + 12 > n) { why = "damaged data set: the file ends inside an element header"; return false; }
+                header = 12;
+                length = u32(p + 8, big);
+            } else {
+                length = u16(p + 6, big);
+            }
+            sequence = vr[0] == 'S' && vr[1] == 'Q';
+        }
+        if (length == 0xFFFFFFFFu) {
+            if (group == 0x7FE0 && element == 0x0010) ++fragments_depth;
+            p += header; // undefined length: step into the sequence or the fragments
+            continue;
+        }
+        if (p + header + length > n) {
+            char tag[16];
+            std::snprintf(tag, sizeof(tag), "(%04X,%04X)", group, element);
+            why = std::string("damaged data set: element ") + tag + " declares " + std::to_string(length) + " bytes, only " +
+                  std::to_string(n - p - header) + " remain";
+            if (group == 0x7FE0 && element == 0x0010) {
+                if (!with_pixels) return true; // metadata reads stop before the pixel data
+                why = "truncated pixel data: " + std::to_string(n - p - header) + " bytes present, " + std::to_string(length) + " declared";
+            }
+            return false;
+        }
+        p += header + (sequence ? 0 : static_cast<size_t>(length));
+    }
+    return true;
+}
+
 } // namespace
 
 extern "C" {
@@ -93,11 +351,31 @@ cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t e
             set_error(error, error_len, "the file is empty");
             return nullptr;
         }
+        std::string why;
+        if (!meta_information_is_sound(path, why) || !declared_lengths_fit(path, with_pixels != 0, why)) {
+            set_error(error, error_len, why);
+            return nullptr;
+        }
+        install_abort_guard();
         auto file = std::make_unique<cdicom_file_opaque>();
         file->path = path;
         file->with_pixels = with_pixels != 0;
+        sigjmp_buf target;
+        gdcm::Reader *volatile pending = nullptr;
+        if (sigsetjmp(target, 1) != 0) {
+            abort_target = nullptr;
+            (void)pending; // leaked on purpose: its state is unknown after the abort
+            set_error(error, error_len, "damaged DICOM file (GDCM's consistency check failed while reading it)");
+            return nullptr;
+        }
+        abort_target = &target;
+        struct Disarm {
+            ~Disarm() { abort_target = nullptr; }
+        } disarm;
+        AllocationCap cap(cap_for_file(path));
         if (with_pixels) {
             auto reader = std::make_unique<gdcm::ImageReader>();
+            pending = reader.get();
             reader->SetFileName(path);
             if (!reader->Read()) {
                 // Tell a non-image DICOM from a file that is not DICOM at all.
@@ -115,14 +393,18 @@ cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t e
             file->reader = std::move(reader);
         } else {
             auto reader = std::make_unique<gdcm::Reader>();
+            pending = reader.get();
             reader->SetFileName(path);
-            if (!reader->Read()) {
+            std::set<gdcm::Tag> skip{gdcm::Tag(0x7fe0, 0x0010)};
+            if (!reader->ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010), skip)) {
                 set_error(error, error_len, "not a readable DICOM file");
                 return nullptr;
             }
             file->reader = std::move(reader);
         }
         return file.release();
+    } catch (const std::bad_alloc &) {
+        set_error(error, error_len, "damaged DICOM file: it declares sizes far beyond its own length");
     } catch (const std::exception &e) {
         set_error(error, error_len, std::string("GDCM failed: ") + e.what());
     } catch (...) {
@@ -248,8 +530,20 @@ int cdicom_decode(cdicom_file f, void *dst, size_t len, char *error, size_t erro
             set_error(error, error_len, "the file was opened without its pixels");
             return -1;
         }
+        install_abort_guard();
+        sigjmp_buf target;
+        if (sigsetjmp(target, 1) != 0) {
+            abort_target = nullptr;
+            set_error(error, error_len, "damaged pixel data (GDCM's consistency check failed while decoding it)");
+            return -1;
+        }
+        abort_target = &target;
+        struct Disarm {
+            ~Disarm() { abort_target = nullptr; }
+        } disarm;
         const gdcm::Image &image = static_cast<gdcm::ImageReader &>(*f->reader).GetImage();
         size_t needed = image.GetBufferLength();
+        AllocationCap cap(cap_for_file(f->path) + needed * 2);
         if (len < needed) {
             set_error(error, error_len, "destination buffer too small");
             return -1;

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A one-line progress display on standard error: count, rate, ETA and a note.
-final class ProgressReporter {
+final class ProgressReporter: @unchecked Sendable {
     let total: Int
     let unit: String
     private var done = 0

@@ -9,7 +9,10 @@ public enum AreaResize {
     /// Output rows of weights (dst x src) for one axis.
     static func weights(source: Int, destination: Int, shrinkBoth: Bool) -> [Double] {
         var w = [Double](repeating: 0, count: destination * source)
-        let scale = Double(source) / Double(destination)
+        // OpenCV derives the scale as 1 / (dst / src); the rounding of that matters where d * scale is
+        // within an ulp of an integer.
+        let inverse = Double(destination) / Double(source)
+        let scale = 1 / inverse
         if shrinkBoth {
             for d in 0..<destination {
                 let fsx1 = Double(d) * scale, fsx2 = fsx1 + scale
@@ -22,15 +25,15 @@ public enum AreaResize {
                 if fsx2 - Double(sx2) > 1e-3 { w[d * source + sx2] += Swift.min(Swift.min(fsx2 - Double(sx2), 1), cellWidth) / cellWidth }
             }
         } else {
-            let inverse = Double(destination) / Double(source)
             for d in 0..<destination {
                 var s = Int((Double(d) * scale).rounded(.down))
-                var f = Double(d + 1) - Double(s + 1) * inverse
+                // OpenCV keeps this coefficient in single precision.
+                var f = Float(Double(d + 1) - Double(s + 1) * inverse)
                 f = f <= 0 ? 0 : f - f.rounded(.down)
                 if s < 0 { s = 0; f = 0 }
                 if s >= source - 1 { s = source - 1; f = 0 }
-                w[d * source + s] += 1 - f
-                if f > 0 { w[d * source + s + 1] += f }
+                w[d * source + s] += Double(1 - f)
+                if f > 0 { w[d * source + s + 1] += Double(f) }
             }
         }
         return w

@@ -16,6 +16,8 @@ from pydicom.data import get_testdata_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILES = ["RG1_UNCR.dcm", "RG1_J2KI.dcm", "RG3_UNCR.dcm", "RG3_J2KR.dcm", "MR2_UNCR.dcm", "693_UNCR.dcm"]
+# The synthetic MG phantoms of generate_synthetic_dicom.py (run it first).
+SYNTHETIC = ["mg_l_cc_m2_12bit_raw.dcm", "mg_r_mlo_m1_14bit_j2k.dcm", "mg_r_cc_m1_12bit_rle.dcm"]
 
 
 # ---- the reference's code, unchanged ----
@@ -69,8 +71,8 @@ def main():
     folder = os.path.join(HERE, "mammoclip_profile")
     os.makedirs(folder, exist_ok=True)
     crops = {}
-    for name in FILES:
-        ds = pydicom.dcmread(get_testdata_file(name))
+    for name in FILES + SYNTHETIC:
+        ds = pydicom.dcmread(get_testdata_file(name) if name in FILES else os.path.join(HERE, "synthetic", name))
         img, rows, cols = reference(ds)
         cv2.imwrite(os.path.join(folder, name.replace(".dcm", ".png")), img)
         crops[name] = {"rows": [int(rows.min()), int(rows.max()) + 1, len(rows)], "columns": [int(cols.min()), int(cols.max()) + 1, len(cols)]}

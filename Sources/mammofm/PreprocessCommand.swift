@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import MammoImaging
+import Torch
+
+struct PreprocessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preprocess",
+        abstract: "Turn DICOM mammograms into model-ready PNGs with geometry sidecars, a manifest and an errors list.",
+        discussion: """
+        INPUT is a directory tree of DICOM files or a CSV listing them (a `path` column, or the first column). \
+        Outputs go to DIR/images (PNG + JSON sidecar each), DIR/manifest.csv and DIR/errors.csv. A run that \
+        was interrupted continues where it stopped: finished files are skipped. Output names are hashes of the \
+        source paths; --keep-identifiers names them by patient and SOP Instance UID instead.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "A directory of DICOM files or a CSV listing them.") var input: String
+    @Option(help: "The output directory.") var out: String
+    @Option(help: "mammoclip (the reference's steps, 8-bit) or standard (16-bit).") var profile: PreprocessingProfile = .mammoclip
+    @Option(help: "Output size HEIGHTxWIDTH.") var size = "1520x912"
+    @Flag(help: "standard profile: stretch to the size like the reference instead of padding.") var stretch = false
+    @Option(help: "Files decoded in parallel (default: all cores).") var jobs: Int?
+    @Flag(help: "Name outputs by patient ID and SOP Instance UID (identifying).") var keepIdentifiers = false
+
+    func parsedSize() throws -> (Int, Int) {
+        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, parts.allSatisfy({ $0 >= 16 && $0 <= 8192 }) else {
+            throw ValidationError("--size must be HEIGHTxWIDTH with each side in 16...8192, e.g. 1520x912; got '\(size)'")
+        }
+        return (parts[0], parts[1])
+    }
+
+    func validate() throws {
+        _ = try parsedSize()
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    func run() throws {
+        let (height, width) = try parsedSize()
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let workers = jobs ?? cores
+        // Split the cores between files decoded at once and threads inside each tensor operation.
+        Torch.threadCount = global.threads ?? Swift.max(1, cores / workers)
+        let inputs = try Preprocessor.inputs(URL(fileURLWithPath: input))
+        guard !inputs.isEmpty else { throw ValidationError("\(input): no DICOM files found") }
+        let preprocessor = Preprocessor(outputDirectory: URL(fileURLWithPath: out), profile: profile, width: width, height: height,
+                                        stretch: stretch, keepIdentifiers: keepIdentifiers)
+        FileHandle.standardError.write(Data("preprocess: \(inputs.count) files, profile \(profile.rawValue), \(height)x\(width), \(workers) jobs\n".utf8))
+        let progress = ProgressReporter(total: inputs.count, unit: "files")
+        let lock = NSLock()
+        let summary = try preprocessor.run(inputs, jobs: workers) { _, failed in
+            lock.lock()
+            progress.advance(note: "\(failed) failed")
+            lock.unlock()
+        }
+        progress.finish()
+        print("\(summary.processed) processed, \(summary.skipped) already done, \(summary.failed.count) failed -> \(out)/manifest.csv"
+              + (summary.failed.isEmpty ? "" : ", reasons in \(out)/errors.csv"))
+    }
+}
+
+extension PreprocessingProfile: ExpressibleByArgument {}
