@@ -493,6 +493,17 @@ int cdicom_layout_of(cdicom_file f, cdicom_layout *out, char *error, size_t erro
             set_error(error, error_len, "the file was opened without its pixels");
             return -1;
         }
+        install_abort_guard();
+        sigjmp_buf target;
+        if (sigsetjmp(target, 1) != 0) {
+            abort_target = nullptr;
+            set_error(error, error_len, "damaged image description (GDCM's consistency check failed)");
+            return -1;
+        }
+        abort_target = &target;
+        struct Disarm {
+            ~Disarm() { abort_target = nullptr; }
+        } disarm;
         const gdcm::Image &image = static_cast<gdcm::ImageReader &>(*f->reader).GetImage();
         const unsigned int *dims = image.GetDimensions();
         out->columns = dims[0];
@@ -502,6 +513,11 @@ int cdicom_layout_of(cdicom_file f, cdicom_layout *out, char *error, size_t erro
         out->samples_per_pixel = format.GetSamplesPerPixel();
         out->bits_allocated = format.GetBitsAllocated();
         out->bits_stored = format.GetBitsStored();
+        if (out->bits_stored > out->bits_allocated || out->bits_allocated == 0) {
+            set_error(error, error_len, "inconsistent pixel description: " + std::to_string(out->bits_stored) + " bits stored in " +
+                                            std::to_string(out->bits_allocated) + " allocated");
+            return -1;
+        }
         out->pixel_representation = format.GetPixelRepresentation();
         out->decoded_length = image.GetBufferLength();
         out->encapsulated = image.GetTransferSyntax().IsEncapsulated() ? 1 : 0;
