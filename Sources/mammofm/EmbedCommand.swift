@@ -10,14 +10,15 @@ struct EmbedCommand: ParsableCommand {
         abstract: "Embed preprocessed images and texts with a Mammo-CLIP model.",
         discussion: """
         --model is an official checkpoint or a converted directory. Each --image is an 8- or 16-bit grayscale \
-        PNG already at the model's input size; it is normalised as the reference does (3 channels, per-image \
+        PNG already at the model's input size, or a DICOM file, which goes through the preprocessing the model \
+        was trained with first; pixels are normalised as the reference does (3 channels, per-image \
         min-max, mean 0.3089279, std 0.25053555408335154). Embeddings are projected and L2-normalised, in \
         input order.
         """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Checkpoint file or converted model directory.") var model: String
-    @Option(name: .customLong("image"), help: "A preprocessed grayscale PNG (repeatable).") var images: [String] = []
+    @Option(name: .customLong("image"), help: "A preprocessed grayscale PNG, or a DICOM file (repeatable).") var images: [String] = []
     @Option(name: .customLong("text"), help: "A text to embed (repeatable).") var texts: [String] = []
     @Option(help: "Tokenizer folder (vocab.txt) for official checkpoints.") var tokenizer: String?
     @Flag(help: #"Print {"image": [[floats]...], "text": [[floats]...]}."#) var json = false
@@ -31,7 +32,15 @@ struct EmbedCommand: ParsableCommand {
         let pipeline = try MammoClipPipeline(path: URL(fileURLWithPath: model), tokenizerDirectory: tokenizer.map { URL(fileURLWithPath: $0) })
         let config = pipeline.model.config.image
         let pixels = try images.map { path -> Tensor in
-            let image = try GrayscaleImage.readPNG(URL(fileURLWithPath: path))
+            let url = URL(fileURLWithPath: path)
+            if Preprocessor.isDicom(url) {
+                // DICOM: the preprocessing the model was trained with, at its input size.
+                guard let profile = PreprocessingProfile(rawValue: pipeline.model.config.image.preprocessing) else {
+                    throw ValidationError("the model names an unknown preprocessing '\(pipeline.model.config.image.preprocessing)'")
+                }
+                return try profile.apply(DicomImage(contentsOf: url), width: config.inputWidth, height: config.inputHeight).pixels.to(.float32)
+            }
+            let image = try GrayscaleImage.readPNG(url)
             guard image.height == config.inputHeight && image.width == config.inputWidth else {
                 throw ValidationError("\(path) is \(image.width) x \(image.height) pixels; the model takes \(config.inputWidth) x \(config.inputHeight) (width x height): preprocess it first")
             }

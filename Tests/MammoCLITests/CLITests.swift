@@ -1,5 +1,5 @@
 import Foundation
-import MammoImaging
+@testable import MammoImaging
 import MammoModels
 import Testing
 import Torch
@@ -95,5 +95,58 @@ enum CLI {
         #expect(entries?.contains { $0["key"] as? String == "logit_scale" && ($0["shape"] as? [Int]) == [] } == true)
         let text = try CLI.run(["embed", "--model", out.path, "--text", "no mass"])
         #expect(text.status == 0 && text.output.contains("32 dims"))
+    }
+}
+
+@Suite(.serialized) struct DicomCLITests {
+    static let synthetic = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("MammoImagingTests/Fixtures/synthetic")
+
+    /// Reads a .npy file written by `dicom decode`: (header dictionary text, payload).
+    func readNumpy(_ url: URL) throws -> (String, Data) {
+        let data = try Data(contentsOf: url)
+        #expect(data.prefix(6) == Data([0x93] + Array("NUMPY".utf8)))
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        #expect((10 + headerLength) % 64 == 0)
+        return (String(decoding: data[10..<(10 + headerLength)], as: UTF8.self), data.suffix(from: 10 + headerLength))
+    }
+
+    @Test func infoAndDecode() throws {
+        let file = Self.synthetic.appendingPathComponent("mg_r_mlo_m1_14bit_j2k.dcm").path
+        let info = try CLI.run(["dicom", "info", file, "--json"])
+        #expect(info.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(info.output.utf8)) as? [String: Any]
+        #expect(object?["laterality"] as? String == "R" && object?["view"] as? String == "MLO" && object?["bitsStored"] as? Int == 14)
+        let stored = CLI.folder("stored.npy"), voi = CLI.folder("voi.npy")
+        #expect(try CLI.run(["dicom", "decode", file, "--out", stored.path]).status == 0)
+        let (header, payload) = try readNumpy(stored)
+        #expect(header.contains("'<u2'") && header.contains("(400, 320)") && payload.count == 400 * 320 * 2)
+        let image = try DicomImage(contentsOf: URL(fileURLWithPath: file))
+        let values = payload.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+        #expect(values.map(Int32.init) == (try image.stored.flatten().toArray(Int32.self)))
+        #expect(try CLI.run(["dicom", "decode", file, "--out", voi.path, "--stage", "voi", "--window-index", "1"]).status == 0)
+        let (voiHeader, voiPayload) = try readNumpy(voi)
+        #expect(voiHeader.contains("'<f4'") && voiPayload.count == 400 * 320 * 4)
+        let bad = try CLI.run(["dicom", "decode", Self.synthetic.appendingPathComponent("bad_65535x65535_header.dcm").path, "--out", voi.path])
+        #expect(bad.status != 0 && bad.error.contains("bad_65535x65535_header.dcm"))
+        let missingWindow = try CLI.run(["dicom", "decode", file, "--out", voi.path, "--stage", "voi", "--window-index", "5"])
+        #expect(missingWindow.status != 0 && missingWindow.error.contains("no window 5"))
+    }
+
+    @Test func preprocessThenEmbedFromDICOM() throws {
+        let out = CLI.folder("preprocessed")
+        let run = try CLI.run(["preprocess", Self.synthetic.path, "--out", out.path, "--profile", "standard", "--size", "256x160", "--jobs", "2"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("6 processed") && run.output.contains("2 failed"))
+        #expect(!run.error.contains("SYNTH-0001"), "no identifiers in logs")
+        let again = try CLI.run(["preprocess", Self.synthetic.path, "--out", out.path, "--profile", "standard", "--size", "256x160"])
+        #expect(again.output.contains("0 processed, 6 already done"))
+        let badSize = try CLI.run(["preprocess", Self.synthetic.path, "--out", out.path, "--size", "tall"])
+        #expect(badSize.status != 0 && badSize.error.contains("HEIGHTxWIDTH"))
+        let embed = try CLI.run(["embed", "--model", CLI.fixtures.appendingPathComponent("tiny_mammoclip.tar").path,
+                                 "--image", Self.synthetic.appendingPathComponent("mg_l_cc_m2_12bit_raw.dcm").path, "--json"])
+        #expect(embed.status == 0, "\(embed.error)")
+        let decoded = try JSONDecoder().decode([String: [[Float]]].self, from: Data(embed.output.utf8))
+        #expect(decoded["image"]?.first?.count == 32)
     }
 }

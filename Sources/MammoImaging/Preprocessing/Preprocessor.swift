@@ -85,7 +85,7 @@ public struct Preprocessor: Sendable {
         }
     }
 
-    static func isDicom(_ url: URL) -> Bool {
+    public static func isDicom(_ url: URL) -> Bool {
         if ["dcm", "dicom"].contains(url.pathExtension.lowercased()) { return true }
         guard let handle = FileHandle(forReadingAtPath: url.path) else { return false }
         defer { try? handle.close() }

@@ -12,6 +12,8 @@ public struct MammoClipConfig: Codable, Equatable, Sendable {
         /// Normalisation after the per-image min-max scaling to [0, 1].
         public var mean: Double
         public var std: Double
+        /// The preprocessing the model was trained with ("mammoclip" or "standard"); DICOM input runs it.
+        public var preprocessing: String = "mammoclip"
     }
 
     public struct TextTower: Codable, Equatable, Sendable {
