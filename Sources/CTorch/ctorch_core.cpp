@@ -56,6 +56,7 @@ void ct_set_num_threads(int n) {
     if (n > 0) at::set_num_threads(n);
 }
 int ct_get_num_threads(void) { return at::get_num_threads(); }
+void ct_init_thread(void) { at::init_num_threads(); }
 void ct_manual_seed(uint64_t seed) { at::manual_seed(seed); }
 bool ct_cuda_is_available(void) {
 #ifdef CT_HAVE_TORCH_CUDA_API

@@ -10,6 +10,10 @@ public struct DicomImage {
     /// header's Pixel Representation and Bits Stored.
     public let stored: Tensor
 
+    /// Threads the JPEG 2000 decoder may use per image (0: GDCM's default, every core). Set it to 1
+    /// when several files decode at once.
+    public static func setJPEG2000Threads(_ threads: Int) { cdicom_set_jpeg2000_threads(Int32(threads)) }
+
     /// Reads only the metadata (fast: the pixel data is not decoded).
     public static func readMetadata(_ url: URL) throws -> DicomMetadata {
         let file = try DicomFile(path: url.path, withPixels: false)
@@ -39,38 +43,35 @@ public struct DicomImage {
             throw DicomError.unreadable(path: path, reason: "decoder returned \(buffer.count) bytes for \(count) samples of \(bits) bits")
         }
         let shape = samples > 1 ? [frames, rows, columns, samples] : [frames, rows, columns]
-        let raw: Tensor = try buffer.withUnsafeBytes { bytes in
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[0..<(count * bits / 8)])
-            switch bits {
-            case 8: return try Tensor(bytes: slice, shape: shape, dtype: .uint8).to(.int32)
-            case 16: return try Tensor(bytes: slice, shape: shape, dtype: .int16).to(.int32)
-            default: return try Tensor(bytes: slice, shape: shape, dtype: .int32)
-            }
-        }
-        stored = try Self.storedValues(raw, bitsAllocated: bits, bitsStored: metadata.bitsStored,
+        stored = try Self.storedValues(buffer, count: count, shape: shape, bitsAllocated: bits, bitsStored: metadata.bitsStored,
                                        signed: metadata.pixelRepresentation == 1)
     }
 
-    /// Interprets raw containers as stored values: the low `bitsStored` bits, sign-extended when signed.
-    static func storedValues(_ raw: Tensor, bitsAllocated: Int, bitsStored: Int, signed: Bool) throws -> Tensor {
-        let containerMask = bitsAllocated >= 32 ? -1 : (1 << bitsAllocated) - 1
-        var values = raw
-        if bitsAllocated < 32 {
-            // The int16 view is signed: wrap into the unsigned container range first.
-            values = try Tensor.where(values .< 0, values + Double(containerMask + 1), values)
-        }
-        guard bitsStored > 0, bitsStored < bitsAllocated else {
-            if signed && bitsAllocated < 32 {
-                let half = Double(1 << (bitsAllocated - 1))
-                return try Tensor.where(values.ge(half), values - 2 * half, values)
+    /// Stored values from the decoded containers in one pass: the low `bitsStored` bits, sign-extended
+    /// when signed, as int32.
+    static func storedValues(_ buffer: [UInt8], count: Int, shape: [Int], bitsAllocated: Int, bitsStored: Int, signed: Bool) throws -> Tensor {
+        let width = bitsStored > 0 && bitsStored < bitsAllocated ? bitsStored : bitsAllocated
+        let mask: UInt32 = width >= 32 ? UInt32.max : (1 << UInt32(width)) - 1
+        let signBit: UInt32 = width >= 32 ? 0 : 1 << UInt32(width - 1)
+        var values = [Int32](repeating: 0, count: count)
+        buffer.withUnsafeBytes { raw in
+            values.withUnsafeMutableBufferPointer { out in
+                func store(_ i: Int, _ container: UInt32) {
+                    let v = container & mask
+                    out[i] = signed && width < 32 && v & signBit != 0 ? Int32(bitPattern: v | ~mask) : Int32(bitPattern: v)
+                }
+                switch bitsAllocated {
+                case 8:
+                    let p = raw.bindMemory(to: UInt8.self)
+                    for i in 0..<count { store(i, UInt32(p[i])) }
+                case 16:
+                    for i in 0..<count { store(i, UInt32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+                default:
+                    for i in 0..<count { store(i, raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)) }
+                }
             }
-            return values
         }
-        let mask = (1 << bitsStored) - 1
-        let low = try values.remainder(Tensor.scalar(Double(mask + 1), dtype: .int32))
-        guard signed else { return low }
-        let half = Double(1 << (bitsStored - 1))
-        return try Tensor.where(low.ge(half), low - 2 * half, low)
+        return try values.withUnsafeBytes { try Tensor(bytes: $0, shape: shape, dtype: .int32) }
     }
 
     /// Rows x columns (one frame of a single-sample image), as int32.

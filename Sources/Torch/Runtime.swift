@@ -28,6 +28,11 @@ public enum Torch {
         set { ct_set_num_threads(Int32(Swift.max(1, newValue))) }
     }
 
+    /// Makes the calling thread use `threadCount` threads inside operations. OpenMP keeps the count
+    /// per thread, so worker threads (GCD, Thread) must call this before running tensor operations,
+    /// or each of them starts a team of every core.
+    public static func initializeThread() { ct_init_thread() }
+
     /// Seeds the global random generators (CPU and CUDA).
     public static func manualSeed(_ seed: UInt64) { ct_manual_seed(seed) }
 

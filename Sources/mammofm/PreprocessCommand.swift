@@ -42,6 +42,7 @@ struct PreprocessCommand: ParsableCommand {
         let workers = jobs ?? cores
         // Split the cores between files decoded at once and threads inside each tensor operation.
         Torch.threadCount = global.threads ?? Swift.max(1, cores / workers)
+        DicomImage.setJPEG2000Threads(Swift.max(1, cores / workers))
         let inputs = try Preprocessor.inputs(URL(fileURLWithPath: input))
         guard !inputs.isEmpty else { throw ValidationError("\(input): no DICOM files found") }
         let preprocessor = Preprocessor(outputDirectory: URL(fileURLWithPath: out), profile: profile, width: width, height: height,

@@ -51,6 +51,9 @@ int cdicom_layout_of(cdicom_file file, cdicom_layout *out, char *error, size_t e
 /* Decodes every frame into dst (decoded_length bytes): stored values in bits_allocated containers,
    host byte order. Truncated or undecodable pixel data is an error. */
 int cdicom_decode(cdicom_file file, void *dst, size_t len, char *error, size_t error_len);
+/* Threads the JPEG 2000 decoder uses per image: 1 when many files decode at once (the default GDCM
+   choice, every core per image, oversubscribes them), 0 for GDCM's default. Process-wide. */
+void cdicom_set_jpeg2000_threads(int threads);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,9 @@ size_t ct_parallel_info(char *buf, size_t len);
 size_t ct_shim_build(char *buf, size_t len);
 void ct_set_num_threads(int n);
 int ct_get_num_threads(void);
+/* Applies the thread count to the calling thread (OpenMP keeps it per thread): call first in any
+   thread that runs tensor operations and was not created by libtorch. */
+void ct_init_thread(void);
 void ct_manual_seed(uint64_t seed);
 bool ct_cuda_is_available(void);
 int ct_cuda_device_count(void);

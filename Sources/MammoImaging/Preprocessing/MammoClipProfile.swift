@@ -49,22 +49,36 @@ public enum MammoClipProfile {
     }
 
     /// The 8-bit image before cropping: trimmed, inverted for MONOCHROME1, min-max scaled, truncated.
+    /// One pass in single precision, the arithmetic of the reference's float32 numpy code.
     static func eightBit(_ image: DicomImage) throws -> Tensor {
-        var data = try image.frame(0).to(.float32)
         let m = image.metadata
-        if let slope = m.rescaleSlope, let intercept = m.rescaleIntercept, slope != 1 || intercept != 0 {
-            data = try data * slope + intercept
+        var frame = try image.frame(0)
+        guard frame.size(0) > 2 * border, frame.size(1) > 2 * border else {
+            throw DicomError.unsupported(path: image.path, reason: "image of \(frame.size(1)) x \(frame.size(0)) pixels is too small for the 5-pixel border trim")
         }
-        guard data.size(0) > 2 * border, data.size(1) > 2 * border else {
-            throw DicomError.unsupported(path: image.path, reason: "image of \(data.size(1)) x \(data.size(0)) pixels is too small for the 5-pixel border trim")
+        frame = try frame.narrow(dim: 0, start: border, length: frame.size(0) - 2 * border)
+            .narrow(dim: 1, start: border, length: frame.size(1) - 2 * border)
+        let (h, w) = (frame.size(0), frame.size(1))
+        let stored = try frame.contiguous().toArray(Int32.self)
+        let rescale = m.rescaleSlope.flatMap { slope in m.rescaleIntercept.map { (Float(slope), Float($0)) } }
+            .flatMap { $0.0 != 1 || $0.1 != 0 ? $0 : nil }
+        // Each step as one float32 operation, in the reference's order (so results match bit for bit).
+        @inline(__always) func value(_ v: Int32) -> Float {
+            guard let (slope, intercept) = rescale else { return Float(v) }
+            return Float(v) * slope + intercept
         }
-        data = try data.narrow(dim: 0, start: border, length: data.size(0) - 2 * border)
-            .narrow(dim: 1, start: border, length: data.size(1) - 2 * border)
-        if m.isMonochrome1 { data = try data.max() - data }
-        data = try data - data.min()
-        let peak = try data.max().item()
+        let invert = m.isMonochrome1
+        var top: Float = -.infinity
+        if invert { for v in stored { top = Swift.max(top, value(v)) } }
+        @inline(__always) func oriented(_ v: Int32) -> Float { invert ? top - value(v) : value(v) }
+        var low: Float = .infinity
+        for v in stored { low = Swift.min(low, oriented(v)) }
+        var peak: Float = 0
+        for v in stored { peak = Swift.max(peak, oriented(v) - low) }
         guard peak > 0 else { throw DicomError.unsupported(path: image.path, reason: "the image is uniform (no contrast)") }
-        return try (data / peak * 255).to(.uint8)
+        var bytes = [UInt8](repeating: 0, count: stored.count)
+        for (k, v) in stored.enumerated() { bytes[k] = UInt8(((oriented(v) - low) / peak) * 255) }
+        return try bytes.withUnsafeBytes { try Tensor(bytes: $0, shape: [h, w], dtype: .uint8) }
     }
 
     /// Runs the profile: an H x W uint8 tensor at `height` x `width` and its geometry.

@@ -163,6 +163,7 @@ public struct Preprocessor: Sendable {
         let state = State()
         let workers = Swift.max(1, Swift.min(jobs, inputs.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            Torch.initializeThread()
             while true {
                 state.lock.lock()
                 let index = state.next
