@@ -89,6 +89,21 @@ import Torch
         #expect(try (embedded.norm(p: 2, [1]) - 1).abs().max().item() < 1e-5)
     }
 
+    @Test func configurationsRoundTripAndOlderOnesStillLoad() throws {
+        let config = try MammoClipConfig.b5()
+        let data = try config.jsonData()
+        #expect(try JSONDecoder().decode(MammoClipConfig.self, from: data) == config)
+        // A config.json written before `preprocessing` and `hasPooler` existed.
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var image = try #require(object["image"] as? [String: Any]), text = try #require(object["text"] as? [String: Any])
+        image.removeValue(forKey: "preprocessing")
+        text.removeValue(forKey: "hasPooler")
+        object["image"] = image
+        object["text"] = text
+        let older = try JSONDecoder().decode(MammoClipConfig.self, from: JSONSerialization.data(withJSONObject: object))
+        #expect(older.image.preprocessing == "mammoclip" && older.text.hasPooler)
+    }
+
     @Test func logitScaleIsClampedAtTheConfiguredMaximum() throws {
         let model = try MammoClip(config: .tiny(vocabularySize: 100))
         try model.logitScale.fill_(10)

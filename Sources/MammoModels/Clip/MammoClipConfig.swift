@@ -14,6 +14,31 @@ public struct MammoClipConfig: Codable, Equatable, Sendable {
         public var std: Double
         /// The preprocessing the model was trained with ("mammoclip" or "standard"); DICOM input runs it.
         public var preprocessing: String = "mammoclip"
+
+        public init(efficientNet: EfficientNetConfig, pooling: FeaturePooling, inputHeight: Int, inputWidth: Int, mean: Double,
+                    std: Double, preprocessing: String = "mammoclip") {
+            self.efficientNet = efficientNet
+            self.pooling = pooling
+            self.inputHeight = inputHeight
+            self.inputWidth = inputWidth
+            self.mean = mean
+            self.std = std
+            self.preprocessing = preprocessing
+        }
+
+        enum CodingKeys: String, CodingKey { case efficientNet, pooling, inputHeight, inputWidth, mean, std, preprocessing }
+
+        /// Fields added later default when absent, so older config.json files keep loading.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            efficientNet = try c.decode(EfficientNetConfig.self, forKey: .efficientNet)
+            pooling = try c.decode(FeaturePooling.self, forKey: .pooling)
+            inputHeight = try c.decode(Int.self, forKey: .inputHeight)
+            inputWidth = try c.decode(Int.self, forKey: .inputWidth)
+            mean = try c.decode(Double.self, forKey: .mean)
+            std = try c.decode(Double.self, forKey: .std)
+            preprocessing = try c.decodeIfPresent(String.self, forKey: .preprocessing) ?? "mammoclip"
+        }
     }
 
     public struct TextTower: Codable, Equatable, Sendable {
@@ -23,6 +48,24 @@ public struct MammoClipConfig: Codable, Equatable, Sendable {
         public var maxLength: Int
         /// Whether the BERT carries its pooler (`pooler.dense`), as Hugging Face's AutoModel does.
         public var hasPooler: Bool = true
+
+        public init(bert: BertConfig, pooling: TextPooling, maxLength: Int, hasPooler: Bool = true) {
+            self.bert = bert
+            self.pooling = pooling
+            self.maxLength = maxLength
+            self.hasPooler = hasPooler
+        }
+
+        enum CodingKeys: String, CodingKey { case bert, pooling, maxLength, hasPooler }
+
+        /// Fields added later default when absent, so older config.json files keep loading.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            bert = try c.decode(BertConfig.self, forKey: .bert)
+            pooling = try c.decode(TextPooling.self, forKey: .pooling)
+            maxLength = try c.decode(Int.self, forKey: .maxLength)
+            hasPooler = try c.decodeIfPresent(Bool.self, forKey: .hasPooler) ?? true
+        }
     }
 
     public enum ProjectionKind: String, Codable, Sendable { case linear, mlp }
