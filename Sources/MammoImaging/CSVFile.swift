@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// Minimal RFC 4180 CSV: quoted fields, doubled quotes, commas and newlines inside quotes.
 public enum CSVFile {
@@ -57,10 +58,6 @@ public enum CSVFile {
     /// Writes rows atomically (temporary file, then rename).
     public static func write(_ rows: [[String]], to url: URL) throws {
         let text = rows.map { $0.map(quote).joined(separator: ",") }.joined(separator: "\n") + "\n"
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try Data(text.utf8).write(to: temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            throw ImagingError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
-        }
+        try writeAtomically(Data(text.utf8), to: url)
     }
 }

@@ -16,6 +16,11 @@ public enum DicomError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The NUL-terminated text a C shim wrote into `buffer`.
+func cText(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// A DICOM tag (group, element).
 public struct DicomTag: Hashable, Sendable, CustomStringConvertible {
     public let group: UInt16
@@ -33,23 +38,20 @@ final class DicomFile {
         self.path = path
         var message = [CChar](repeating: 0, count: 512)
         guard let handle = cdicom_open(path, withPixels ? 1 : 0, &message, message.count) else {
-            throw DicomError.unreadable(path: path, reason: Self.text(message))
+            throw DicomError.unreadable(path: path, reason: cText(message))
         }
         self.handle = handle
     }
 
     deinit { cdicom_close(handle) }
 
-    static func text(_ buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 
     private func read(_ call: (UnsafeMutablePointer<CChar>?, Int) -> Int) -> String? {
         let length = call(nil, 0)
         guard length >= 0 else { return nil }
         var buffer = [CChar](repeating: 0, count: length + 1)
         _ = call(&buffer, buffer.count)
-        let value = Self.text(buffer)
+        let value = cText(buffer)
         return value.isEmpty ? nil : value
     }
 
@@ -79,7 +81,7 @@ final class DicomFile {
         guard length >= 0 else { return nil }
         var bytes = [UInt8](repeating: 0, count: length)
         _ = bytes.withUnsafeMutableBytes { cdicom_item_bytes(handle, sequence.group, sequence.element, Int32(item), tag.group, tag.element, $0.baseAddress, length, &vr) }
-        return (bytes, Self.text(vr))
+        return (bytes, cText(vr))
     }
 
     var isLittleEndian: Bool { cdicom_little_endian(handle) != 0 }
@@ -88,7 +90,7 @@ final class DicomFile {
         var layout = cdicom_layout()
         var message = [CChar](repeating: 0, count: 512)
         guard cdicom_layout_of(handle, &layout, &message, message.count) == 0 else {
-            throw DicomError.unreadable(path: path, reason: Self.text(message))
+            throw DicomError.unreadable(path: path, reason: cText(message))
         }
         return layout
     }
@@ -98,7 +100,7 @@ final class DicomFile {
         var buffer = [UInt8](repeating: 0, count: Int(layout.decoded_length))
         var message = [CChar](repeating: 0, count: 512)
         let status = buffer.withUnsafeMutableBytes { cdicom_decode(handle, $0.baseAddress, $0.count, &message, message.count) }
-        guard status == 0 else { throw DicomError.unreadable(path: path, reason: Self.text(message)) }
+        guard status == 0 else { throw DicomError.unreadable(path: path, reason: cText(message)) }
         return buffer
     }
 }

@@ -38,7 +38,7 @@ public struct GrayscaleImage: Equatable, Sendable {
         var image = cpng_image()
         var message = [CChar](repeating: 0, count: 512)
         guard cpng_read(url.path, &image, &message, message.count) == 0 else {
-            throw ImagingError.unreadable(path: url.path, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImagingError.unreadable(path: url.path, reason: cText(message))
         }
         defer { cpng_free(&image) }
         let channels = Int(image.channels)
@@ -63,7 +63,7 @@ public struct GrayscaleImage: Equatable, Sendable {
         }
         guard status == 0, rename(temporary.path, url.path) == 0 else {
             try? FileManager.default.removeItem(at: temporary)
-            throw ImagingError.unwritable(path: url.path, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImagingError.unwritable(path: url.path, reason: cText(message))
         }
     }
 

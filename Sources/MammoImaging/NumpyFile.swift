@@ -30,20 +30,12 @@ public enum NumpyFile {
         var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
         withUnsafeBytes(of: UInt16(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(contentsOf: Array(header.utf8))
-        let body = asUInt16 ? try tensor.to(.int32).toArray(Int32.self).flatMap { value -> [UInt8] in
-            let v = UInt16(truncatingIfNeeded: value)
-            return [UInt8(v & 0xFF), UInt8(v >> 8)]
-        } : try tensor.contiguous().bytes()
-        data.append(contentsOf: body)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw ImagingError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
+        if asUInt16 {
+            let values = try tensor.to(.int32).toArray(Int32.self).map { UInt16(truncatingIfNeeded: $0).littleEndian }
+            values.withUnsafeBytes { data.append(contentsOf: $0) }
+        } else {
+            data.append(contentsOf: try tensor.contiguous().bytes())
         }
+        try writeAtomically(data, to: url)
     }
 }

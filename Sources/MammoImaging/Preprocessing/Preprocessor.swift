@@ -136,12 +136,7 @@ public struct Preprocessor: Sendable {
                                         view: m.view, geometry: geometry)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let sidecar = sidecarURL(for: name)
-        let temporary = sidecar.deletingLastPathComponent().appendingPathComponent(".\(sidecar.lastPathComponent).tmp")
-        try encoder.encode(record).write(to: temporary)
-        guard rename(temporary.path, sidecar.path) == 0 else {
-            throw ImagingError.unwritable(path: sidecar.path, reason: String(cString: strerror(errno)))
-        }
+        try writeAtomically(encoder.encode(record), to: sidecarURL(for: name))
         return record
     }
 

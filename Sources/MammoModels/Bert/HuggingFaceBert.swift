@@ -33,13 +33,10 @@ public struct HuggingFaceBert {
 
     /// Pooled (and optionally L2-normalised) sentence embeddings, as sentence-transformers computes them.
     public func embed(_ texts: [String], pooling: TextPooling = .mean, maxLength: Int = 256, normalize: Bool = true) throws -> Tensor {
-        let encodings = tokenizer.encode(batch: texts, maxLength: maxLength, padding: .longest)
-        let width = encodings.first?.ids.count ?? 0
-        let ids = try Tensor(encodings.flatMap(\.ids).map(Int64.init), shape: [texts.count, width])
-        let mask = try Tensor(encodings.flatMap(\.attentionMask).map(Int64.init), shape: [texts.count, width])
-        let types = try Tensor(encodings.flatMap(\.typeIds).map(Int64.init), shape: [texts.count, width])
+        let tokens = try TokenTensors(tokenizer.encode(batch: texts, maxLength: maxLength, padding: .longest))
         return try Autograd.inferenceMode {
-            let pooled = try pooling(model.forward(inputIds: ids, attentionMask: mask, tokenTypeIds: types), attentionMask: mask)
+            let states = try model.forward(inputIds: tokens.ids, attentionMask: tokens.attentionMask, tokenTypeIds: tokens.typeIds)
+            let pooled = try pooling(states, attentionMask: tokens.attentionMask)
             return normalize ? try Functional.normalize(pooled, dim: 1) : pooled
         }
     }

@@ -49,13 +49,10 @@ public final class MammoClipPipeline {
             throw ModelError.tokenizer("this model was loaded without a vocabulary: give the tokenizer folder of its text encoder (mammofm: --tokenizer DIR)")
         }
         guard !texts.isEmpty else { throw ModelError.invalidInput("no texts to embed") }
-        let encodings = tokenizer.encode(batch: texts, maxLength: model.config.text.maxLength, padding: .longest)
-        let width = encodings[0].ids.count
-        let ids = try Tensor(encodings.flatMap(\.ids).map(Int64.init), shape: [texts.count, width]).to(device: device)
-        let mask = try Tensor(encodings.flatMap(\.attentionMask).map(Int64.init), shape: [texts.count, width]).to(device: device)
-        let types = try Tensor(encodings.flatMap(\.typeIds).map(Int64.init), shape: [texts.count, width]).to(device: device)
+        let tokens = try TokenTensors(tokenizer.encode(batch: texts, maxLength: model.config.text.maxLength, padding: .longest),
+                                      device: device)
         return try Autograd.inferenceMode {
-            try model.encodeText(inputIds: ids, attentionMask: mask, tokenTypeIds: types, normalize: normalize)
+            try model.encodeText(inputIds: tokens.ids, attentionMask: tokens.attentionMask, tokenTypeIds: tokens.typeIds, normalize: normalize)
         }
     }
 

@@ -45,7 +45,7 @@ final class MappedFile: @unchecked Sendable {
 
 /// Writes `data` to `url` through a temporary file in the same folder and a rename, so a reader
 /// never sees a half-written file.
-func writeAtomically(_ data: Data, to url: URL) throws {
+public func writeAtomically(_ data: Data, to url: URL) throws {
     let folder = url.deletingLastPathComponent()
     let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
     do {
