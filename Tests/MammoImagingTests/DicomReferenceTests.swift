@@ -17,6 +17,21 @@ enum DicomTestFiles {
     }
 }
 
+/// The exact integer statistics the fixture scripts record of stored values (numpy int64 arithmetic).
+struct StoredChecksums {
+    let sum: Int64, sumOfSquares: Int64, weighted: Int64, min: Int64, max: Int64
+
+    init(_ stored: Tensor) throws {
+        let flat = try stored.to(.int64).flatten()
+        let weights = try Tensor.arange(0, Double(flat.elementCount)).remainder(Tensor.scalar(65521, dtype: .int64))
+        sum = try flat.sum().toArray(Int64.self)[0]
+        sumOfSquares = try (flat * flat).sum().toArray(Int64.self)[0]
+        weighted = try (flat * weights).sum().toArray(Int64.self)[0]
+        min = try flat.min().toArray(Int64.self)[0]
+        max = try flat.max().toArray(Int64.self)[0]
+    }
+}
+
 struct ReferenceEntry: Decodable {
     let file: String, package: String
     let transfer_syntax: String
@@ -57,15 +72,11 @@ struct Reference: Decodable { let files: [ReferenceEntry]; let rg1_windows: [Ref
         #expect(m.transferSyntaxUID == entry.transfer_syntax)
         let stored = entry.shape.count == 2 ? try image.stored.squeeze(0) : image.stored
         #expect(stored.shape == entry.shape)
-        let flat = try stored.to(.int64).flatten()
-        let weights = try Tensor.arange(0, Double(flat.elementCount)).remainder(Tensor.scalar(65521, dtype: .int64))
-        #expect(try flat.sum().item() == Double(entry.sum), "sum of stored values")
-        let (low, high) = (Int64(try flat.min().item()), Int64(try flat.max().item()))
-        #expect(low == Int64(entry.min) && high == Int64(entry.max))
-        let squares = try (flat * flat).sum().toArray(Int64.self)[0]
-        #expect(squares == Int64(entry.sum_squares), "sum of squares")
-        let weighted = try (flat * weights).sum().toArray(Int64.self)[0]
-        #expect(weighted == Int64(entry.weighted), "position-weighted checksum")
+        let sums = try StoredChecksums(stored)
+        #expect(sums.sum == Int64(entry.sum), "sum of stored values")
+        #expect(sums.min == Int64(entry.min) && sums.max == Int64(entry.max))
+        #expect(sums.sumOfSquares == Int64(entry.sum_squares), "sum of squares")
+        #expect(sums.weighted == Int64(entry.weighted), "position-weighted checksum")
         #expect(try values(stored, at: entry.positions) == entry.stored)
         let modality = try DicomPixels.modality(stored, m)
         #expect(close(try values(modality, at: entry.positions), entry.modality, 1e-4), "modality stage")
