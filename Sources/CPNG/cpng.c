@@ -160,3 +160,37 @@ int cpng_write_gray(const char *path, const uint16_t *samples, int width, int he
     }
     return 0;
 }
+
+int cpng_write_rgb8(const char *path, const uint8_t *rgb, int width, int height, char *error, size_t error_len) {
+    FILE *file = fopen(path, "wb");
+    if (!file) {
+        set_error(error, error_len, "cannot create the file");
+        return -1;
+    }
+    error_sink sink = {error, error_len};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        if (png) png_destroy_write_struct(&png, NULL);
+        fclose(file);
+        set_error(error, error_len, "out of memory");
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        fclose(file);
+        return -1;
+    }
+    png_init_io(png, file);
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < height; ++y) png_write_row(png, (png_bytep)(rgb + (size_t)y * (size_t)width * 3));
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    if (fclose(file) != 0) {
+        set_error(error, error_len, "cannot finish writing the file");
+        return -1;
+    }
+    return 0;
+}

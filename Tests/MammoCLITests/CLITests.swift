@@ -149,4 +149,33 @@ enum CLI {
         let decoded = try JSONDecoder().decode([String: [[Float]]].self, from: Data(embed.output.utf8))
         #expect(decoded["image"]?.first?.count == 32)
     }
+
+    /// `synth` writes a cohort that `preprocess` reads, `contact-sheet` draws it, a second run resumes,
+    /// and bad options are refused with a sentence.
+    @Test func synthPreprocessAndContactSheet() throws {
+        let cohort = CLI.folder("cohort")
+        try? FileManager.default.removeItem(at: cohort)
+        let synth = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--out", cohort.path, "--jobs", "2"])
+        #expect(synth.status == 0, "\(synth.error)")
+        #expect(synth.output.contains("3 patients (3 generated, 0 already done)"))
+        #expect(synth.error.contains("3/3 patients"))
+        let again = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--out", cohort.path])
+        #expect(again.output.contains("(0 generated, 3 already done)"))
+        let other = try CLI.run(["synth", "--patients", "3", "--seed", "3", "--size", "128x80", "--out", cohort.path])
+        #expect(other.status != 0 && other.error.contains("other options"))
+        let badSize = try CLI.run(["synth", "--patients", "3", "--size", "12x5", "--out", CLI.folder("bad").path])
+        #expect(badSize.status != 0 && badSize.error.contains("size must be at least"))
+
+        let sheetURL = CLI.folder("sheet.png")
+        let sheet = try CLI.run(["contact-sheet", cohort.path, "--out", sheetURL.path, "--exams", "2", "--tile-height", "64"])
+        #expect(sheet.status == 0, "\(sheet.error)")
+        #expect(FileManager.default.fileExists(atPath: sheetURL.path))
+
+        let prepared = CLI.folder("prepared")
+        try? FileManager.default.removeItem(at: prepared)
+        let preprocess = try CLI.run(["preprocess", cohort.appendingPathComponent("dicom").path, "--out", prepared.path,
+                                      "--size", "128x80", "--jobs", "2"])
+        #expect(preprocess.status == 0, "\(preprocess.error)")
+        #expect(preprocess.output.contains("0 failed"))
+    }
 }

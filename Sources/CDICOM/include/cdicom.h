@@ -55,6 +55,12 @@ int cdicom_decode(cdicom_file file, void *dst, size_t len, char *error, size_t e
    choice, every core per image, oversubscribes them), 0 for GDCM's default. Process-wide. */
 void cdicom_set_jpeg2000_threads(int threads);
 
+/* Re-encodes a complete DICOM file held in memory (Part 10, Explicit VR Little Endian, native Pixel Data)
+   into `transfer_syntax` (a lossless UID: JPEG 2000 .90, JPEG-LS .80, RLE .5, JPEG Lossless .70/.57)
+   and writes it to `path` (the caller renames it into place). Returns 0, or -1 with a message. */
+int cdicom_write_encoded(const void *file_bytes, size_t length, const char *transfer_syntax, const char *path,
+                         char *error, size_t error_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,8 @@ void cpng_free(cpng_image *image);
 /* Writes a grayscale PNG of 8 or 16 bits per sample (8-bit samples must be <= 255). */
 int cpng_write_gray(const char *path, const uint16_t *samples, int width, int height, int bit_depth, char *error,
                     size_t error_len);
+/* Writes an 8-bit RGB PNG (width * height * 3 samples, row-major). */
+int cpng_write_rgb8(const char *path, const uint8_t *rgb, int width, int height, char *error, size_t error_len);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,126 @@
+import Foundation
+import MammoImaging
+@testable import MammoSynth
+import Testing
+
+@Suite(.serialized) struct CohortOutputTests {
+    /// Same options and seed: byte-identical trees, whatever the number of jobs.
+    @Test func outputIsDeterministicAcrossJobCounts() throws {
+        let config = SynthFixture.config(patients: 3)
+        let a = SynthFixture.folder("det-a"), b = SynthFixture.folder("det-b")
+        _ = try CohortGenerator(config: config, directory: a).run(jobs: 1)
+        _ = try CohortGenerator(config: config, directory: b).run(jobs: 3)
+        let filesA = try SynthFixture.files(a), filesB = try SynthFixture.files(b)
+        #expect(filesA.count > 30)
+        #expect(filesA.keys.sorted() == filesB.keys.sorted())
+        for (path, data) in filesA { #expect(filesB[path] == data, "\(path) differs") }
+        var other = config
+        other.seed += 1
+        let c = SynthFixture.folder("det-c")
+        _ = try CohortGenerator(config: other, directory: c).run(jobs: 2)
+        #expect(try SynthFixture.files(c)["/reports.csv"] != filesA["/reports.csv"])
+    }
+
+    /// Every file decodes through the DICOM reader to exactly the rendered values, with the header the
+    /// labels describe.
+    @Test func everyDicomReadsBackLosslessWithItsTags() throws {
+        let config = SynthFixture.config(patients: 6, seed: 11)
+        let root = SynthFixture.folder("readback")
+        _ = try CohortGenerator(config: config, directory: root).run(jobs: 2)
+        var syntaxes = Set<String>()
+        for record in try SynthFixture.records(root) {
+            for image in record.images {
+                let exam = try #require(record.plan.exams.first { $0.id == image.examID })
+                let dicom = try DicomImage(contentsOf: root.appendingPathComponent(image.path))
+                let m = dicom.metadata
+                let vendor = record.plan.vendor
+                syntaxes.insert(m.transferSyntaxUID ?? "")
+                #expect(m.transferSyntaxUID == vendor.transferSyntax.rawValue)
+                #expect(m.modality == "MG" && m.patientID == record.plan.id && m.sopInstanceUID == image.sopInstanceUID)
+                #expect(m.studyInstanceUID == image.studyUID && m.seriesInstanceUID == image.seriesUID)
+                #expect(m.laterality.rawValue == image.side.rawValue && m.view == image.view.rawValue)
+                #expect(m.rows == image.rows && m.columns == image.columns && m.bitsStored == vendor.bitsStored)
+                #expect(m.photometricInterpretation == (vendor.monochrome1 ? "MONOCHROME1" : "MONOCHROME2"))
+                #expect(m.presentationIntentType == vendor.presentationIntent && m.manufacturer == vendor.manufacturer)
+                #expect(m.patientAgeYears == Double(exam.age))
+                #expect(vendor == .beta ? m.voiLUTs.count == 1 : !m.windowCenters.isEmpty)
+                let rendered = ViewRenderer(config: config, patient: record.plan, exam: exam, side: image.side, view: image.view).render()
+                let stored = try dicom.frame().toArray(Int32.self)
+                #expect(stored == rendered.pixels.map(Int32.init), "\(image.path): pixels differ from the rendering")
+            }
+        }
+        #expect(syntaxes == Set(Vendor.allCases.map(\.transferSyntax.rawValue)), "every vendor's syntax appears")
+    }
+
+    /// Findings change pixels only inside their boxes, and every box holds changed pixels; each finding
+    /// painted alone stays inside its own box.
+    @Test func boxesHoldTheirLesionsAndNothingLiesOutside() throws {
+        let config = SynthFixture.config(patients: 12, seed: 21, prevalence: 4)
+        let planner = CohortPlanner(config: config)
+        var checked = 0
+        for index in 0..<config.patients {
+            let plan = planner.patient(index, split: "train", fold: 0)
+            for exam in plan.exams {
+                for side in Side.allCases {
+                    for view in ViewPosition.allCases where !exam.findings(side, view).isEmpty {
+                        let renderer = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
+                        let with = renderer.render(), without = renderer.render(includeFindings: false)
+                        let boxes = Array(with.boxes.values)
+                        var changedInBox = [Int](repeating: 0, count: boxes.count)
+                        for y in 0..<with.rows {
+                            for x in 0..<with.columns where with.pixels[y * with.columns + x] != without.pixels[y * with.columns + x] {
+                                let holders = boxes.indices.filter { boxes[$0].contains(x: x, y: y) }
+                                #expect(!holders.isEmpty, "\(exam.id) \(side) \(view): changed pixel (\(x), \(y)) outside every box")
+                                for h in holders { changedInBox[h] += 1 }
+                            }
+                        }
+                        #expect(changedInBox.allSatisfy { $0 > 0 }, "\(exam.id) \(side) \(view): a box without lesion pixels")
+                        for box in boxes { #expect(box.xmin >= 0 && box.ymin >= 0 && box.xmax <= with.columns && box.ymax <= with.rows) }
+                        checked += boxes.count
+                    }
+                }
+            }
+        }
+        #expect(checked >= 40, "only \(checked) boxes checked")
+    }
+
+    /// A finding seen in both views sits at the same depth, on the lateral/medial side in CC and the
+    /// superior/inferior side in MLO that its clock position says (measured on the rendered boxes).
+    @Test func ccAndMloAgreeOnQuadrantAndDepth() throws {
+        let config = SynthFixture.config(patients: 30, seed: 31, prevalence: 3)
+        let planner = CohortPlanner(config: config)
+        var pairs = 0
+        for index in 0..<config.patients {
+            let plan = planner.patient(index, split: "train", fold: 0)
+            for exam in plan.exams {
+                let both = exam.findings.filter { $0.views.count == 2 && [.mass, .calcification, .architecturalDistortion, .focalAsymmetry].contains($0.kind) }
+                guard !both.isEmpty else { continue }
+                for side in Side.allCases {
+                    var depth: [String: [ViewPosition: Double]] = [:]
+                    for view in ViewPosition.allCases {
+                        let renderer = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
+                        let rendered = renderer.render()
+                        let geometry = renderer.layout().0
+                        for finding in both where finding.side == side {
+                            let box = try #require(rendered.boxes[finding.id], "\(finding.id) missing in \(view)")
+                            var cx = Double(box.xmin + box.xmax) / 2
+                            if side == .right { cx = Double(rendered.columns) - cx }
+                            let cy = Double(box.ymin + box.ymax) / 2
+                            depth[finding.id, default: [:]][view] = 1 - cx / geometry.depth
+                            let expected = view == .cc ? -finding.location.lateral(side) : -finding.location.superior
+                            if abs(expected) > 0.3 && finding.location.radialFraction > 0.3 {
+                                #expect((cy > geometry.axisRow) == (expected > 0), "\(finding.id) \(view): wrong side of the nipple axis")
+                            }
+                        }
+                    }
+                    for (id, d) in depth {
+                        // MLO findings are moved out of the pectoral muscle towards the nipple: allow a margin.
+                        #expect(abs(d[.cc]! - d[.mlo]!) < 0.3, "\(id): depth \(d[.cc]!) in CC vs \(d[.mlo]!) in MLO")
+                        pairs += 1
+                    }
+                }
+            }
+        }
+        #expect(pairs >= 20, "only \(pairs) findings in both views")
+    }
+}
