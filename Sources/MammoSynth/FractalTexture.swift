@@ -21,33 +21,38 @@ struct FractalTexture {
         return field
     }
 
-    /// One octave of smooth value noise on a lattice with the given spacings.
+    /// One octave of smooth value noise on a lattice with the given spacings, rotated by a random
+    /// angle so the octaves' lattice axes do not line up into visible blocks.
     private static func addOctave(_ field: inout [Float], rows: Int, columns: Int, spacingX: Double, spacingY: Double,
                                   amplitude: Float, rng: inout SynthRandom) {
-        let gw = Int(Double(columns) / spacingX) + 3, gh = Int(Double(rows) / spacingY) + 3
+        let angle = rng.uniform(-0.6, 0.6)
+        let c = Float(cos(angle)), s = Float(sin(angle))
+        let w = Float(columns), h = Float(rows)
+        // Lattice coordinates of the rotated image corners bound the lattice size.
+        let corners = [(Float(0), Float(0)), (w, 0), (0, h), (w, h)].map { (x, y) in (x * c - y * s, x * s + y * c) }
+        let minU = corners.map(\.0).min()!, maxU = corners.map(\.0).max()!
+        let minV = corners.map(\.1).min()!, maxV = corners.map(\.1).max()!
+        let sx = Float(1 / spacingX), sy = Float(1 / spacingY)
+        let gw = Int((maxU - minU) * sx) + 3, gh = Int((maxV - minV) * sy) + 3
         var lattice = [Float](repeating: 0, count: gw * gh)
         for i in lattice.indices { lattice[i] = Float(rng.unit() * 2 - 1) }
-        // Random phase so octaves do not share lattice lines.
-        let ox = rng.unit(), oy = rng.unit()
-        var cellX = [Int](repeating: 0, count: columns), fadeX = [Float](repeating: 0, count: columns)
-        for x in 0..<columns {
-            let g = Double(x) / spacingX + ox
-            cellX[x] = Int(g)
-            fadeX[x] = smooth(Float(g - Double(cellX[x])))
-        }
+        let ou = Float(rng.unit()) - minU * sx, ov = Float(rng.unit()) - minV * sy
         field.withUnsafeMutableBufferPointer { out in
             lattice.withUnsafeBufferPointer { grid in
                 for y in 0..<rows {
-                    let g = Double(y) / spacingY + oy
-                    let cy = Int(g)
-                    let fy = smooth(Float(g - Double(cy)))
-                    let row0 = cy * gw, row1 = (cy + 1) * gw
+                    let fy = Float(y)
+                    var u = -fy * s * sx + ou, v = fy * c * sy + ov
+                    let du = c * sx, dv = s * sy
                     let base = y * columns
                     for x in 0..<columns {
-                        let cx = cellX[x], fx = fadeX[x]
-                        let top = grid[row0 + cx] + (grid[row0 + cx + 1] - grid[row0 + cx]) * fx
-                        let bottom = grid[row1 + cx] + (grid[row1 + cx + 1] - grid[row1 + cx]) * fx
-                        out[base + x] += amplitude * (top + (bottom - top) * fy)
+                        let cu = Int(u), cv = Int(v)
+                        let tu = smooth(u - Float(cu)), tv = smooth(v - Float(cv))
+                        let row0 = cv * gw + cu, row1 = row0 + gw
+                        let top = grid[row0] + (grid[row0 + 1] - grid[row0]) * tu
+                        let bottom = grid[row1] + (grid[row1 + 1] - grid[row1]) * tu
+                        out[base + x] += amplitude * (top + (bottom - top) * tv)
+                        u += du
+                        v += dv
                     }
                 }
             }

@@ -104,7 +104,7 @@ public struct ViewRenderer: Sendable {
         let fraction = exam.glandularFraction[side] ?? 0.3
         func glandular(_ i: Int, _ threshold: Float) -> Float {
             let s = texture[i] + 1.6 * envelope[i]
-            let t = min(1, max(0, (s - threshold) / 1.6 + 0.5))
+            let t = min(1, max(0, (s - threshold) / 2.2 + 0.5))
             return t * t * (3 - 2 * t)
         }
         var low: Float = -6, high: Float = 6
@@ -123,8 +123,8 @@ public struct ViewRenderer: Sendable {
             let r = radius[i]
             let skin: Float = r < 1 && 1 - r < skinBand ? 0.1 : 0
             let g = glandular(i, threshold) * (1 - pectoral[i])
-            density[i] = thickness[i] * (0.3 + 0.55 * g + 0.07 * texture[i]) + skin
-                + pectoral[i] * (0.32 + 0.04 * texture[i])
+            density[i] = thickness[i] * (0.3 + 0.5 * g + (0.05 + 0.07 * g) * texture[i]) + skin
+                + pectoral[i] * (0.4 + 0.04 * texture[i])
         }
 
         var boxes: [String: FindingBox] = [:]
