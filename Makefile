@@ -21,9 +21,13 @@ test: setup
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
 
+DEMO_DIR ?= demo-output
 demo: release
 	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm doctor --threads $(THREADS)
 	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm smoke-train --threads $(THREADS)
+	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm synth --patients 200 --seed 1 --out $(DEMO_DIR)/cohort
+	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm contact-sheet $(DEMO_DIR)/cohort --out $(DEMO_DIR)/contact-sheet.png
+	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm preprocess $(DEMO_DIR)/cohort/dicom --out $(DEMO_DIR)/preprocessed --size 512x320
 
 doctor: build
 	$(SWIFT) run $(BUILD_FLAGS) mammofm doctor
@@ -44,6 +48,8 @@ fixtures: reference-env
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synthetic_dicom.py
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_profile_fixtures.py
+	$(SWIFT) build $(BUILD_FLAGS) --product mammofm
+	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synth_cohort_reference.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 
 bench: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-bench

@@ -1,6 +1,7 @@
 // DICOM reading over GDCM. Each entry point turns exceptions into messages; GDCM's own diagnostic
 // streams are silenced once, since they are process-wide and would interleave across threads.
 #include "cdicom.h"
+#include "cdicom_internal.h"
 
 #include <gdcm-3.0/gdcmImage.h>
 #include <gdcm-3.0/gdcmImageReader.h>
@@ -96,13 +97,7 @@ struct cdicom_file_opaque {
 
 namespace {
 
-void set_error(char *error, size_t len, const std::string &message) {
-    if (error != nullptr && len > 0) {
-        size_t n = message.size() < len - 1 ? message.size() : len - 1;
-        std::memcpy(error, message.data(), n);
-        error[n] = '\0';
-    }
-}
+using cdicom_internal::set_error;
 
 long write_text(const std::string &text, char *buf, size_t len) {
     if (buf != nullptr && len > 0) {

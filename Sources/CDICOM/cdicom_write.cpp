@@ -1,5 +1,6 @@
 // DICOM writing over GDCM: the caller builds an uncompressed file; GDCM's codecs compress its pixels.
 #include "cdicom.h"
+#include "cdicom_internal.h"
 
 #include <gdcm-3.0/gdcmImageChangeTransferSyntax.h>
 #include <gdcm-3.0/gdcmImageReader.h>
@@ -11,15 +12,7 @@
 #include <sstream>
 #include <string>
 
-namespace {
-void write_error(char *error, size_t len, const std::string &message) {
-    if (error != nullptr && len > 0) {
-        size_t n = message.size() < len - 1 ? message.size() : len - 1;
-        std::memcpy(error, message.data(), n);
-        error[n] = '\0';
-    }
-}
-} // namespace
+using cdicom_internal::set_error;
 
 extern "C" int cdicom_write_encoded(const void *file_bytes, size_t length, const char *transfer_syntax, const char *path,
                                     char *error, size_t error_len) {
@@ -28,21 +21,21 @@ extern "C" int cdicom_write_encoded(const void *file_bytes, size_t length, const
         gdcm::Trace::SetError(false);
         gdcm::TransferSyntax::TSType type = gdcm::TransferSyntax::GetTSType(transfer_syntax);
         if (type == gdcm::TransferSyntax::TS_END) {
-            write_error(error, error_len, std::string("unknown transfer syntax ") + transfer_syntax);
+            set_error(error, error_len, std::string("unknown transfer syntax ") + transfer_syntax);
             return -1;
         }
         std::istringstream input(std::string(static_cast<const char *>(file_bytes), length));
         gdcm::ImageReader reader;
         reader.SetStream(input);
         if (!reader.Read()) {
-            write_error(error, error_len, "the uncompressed file built for encoding does not parse");
+            set_error(error, error_len, "the uncompressed file built for encoding does not parse");
             return -1;
         }
         gdcm::ImageChangeTransferSyntax change;
         change.SetTransferSyntax(gdcm::TransferSyntax(type));
         change.SetInput(reader.GetImage());
         if (!change.Change()) {
-            write_error(error, error_len, std::string("GDCM cannot encode the pixels as ") + transfer_syntax);
+            set_error(error, error_len, std::string("GDCM cannot encode the pixels as ") + transfer_syntax);
             return -1;
         }
         gdcm::ImageWriter writer;
@@ -50,15 +43,15 @@ extern "C" int cdicom_write_encoded(const void *file_bytes, size_t length, const
         writer.SetFile(reader.GetFile());
         writer.SetImage(change.GetOutput());
         if (!writer.Write()) {
-            write_error(error, error_len, "cannot write the encoded file");
+            set_error(error, error_len, "cannot write the encoded file");
             return -1;
         }
         return 0;
     } catch (const std::exception &e) {
-        write_error(error, error_len, e.what());
+        set_error(error, error_len, e.what());
         return -1;
     } catch (...) {
-        write_error(error, error_len, "unknown error while encoding");
+        set_error(error, error_len, "unknown error while encoding");
         return -1;
     }
 }

@@ -105,12 +105,25 @@ void cpng_free(cpng_image *image) {
     image->samples = NULL;
 }
 
-int cpng_write_gray(const char *path, const uint16_t *samples, int width, int height, int bit_depth, char *error,
-                    size_t error_len) {
-    if (bit_depth != 8 && bit_depth != 16) {
-        set_error(error, error_len, "bit depth must be 8 or 16");
-        return -1;
-    }
+/* Fills `row` (width * channels * bytes per sample) with row y of the image. */
+typedef void (*row_filler)(const void *image, int width, int y, unsigned char *row);
+
+static void fill_gray8(const void *image, int width, int y, unsigned char *row) {
+    const uint16_t *source = (const uint16_t *)image + (size_t)y * (size_t)width;
+    for (int x = 0; x < width; ++x) row[x] = (unsigned char)(source[x] > 255 ? 255 : source[x]);
+}
+
+static void fill_gray16(const void *image, int width, int y, unsigned char *row) {
+    memcpy(row, (const uint16_t *)image + (size_t)y * (size_t)width, (size_t)width * 2);
+}
+
+static void fill_rgb8(const void *image, int width, int y, unsigned char *row) {
+    memcpy(row, (const uint8_t *)image + (size_t)y * (size_t)width * 3, (size_t)width * 3);
+}
+
+/* One PNG writer for every layout: `channels` samples of `bit_depth` bits per pixel, rows from `fill`. */
+static int write_png(const char *path, const void *image, int width, int height, int bit_depth, int color_type,
+                     int channels, row_filler fill, char *error, size_t error_len) {
     FILE *file = fopen(path, "wb");
     if (!file) {
         set_error(error, error_len, "cannot create the file");
@@ -135,20 +148,14 @@ int cpng_write_gray(const char *path, const uint16_t *samples, int width, int he
     png_init_io(png, file);
     // Fast deflate, as OpenCV writes PNGs by default: model inputs are written once and read often.
     png_set_compression_level(png, 1);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, bit_depth, color_type, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     if (bit_depth == 16) png_set_swap(png);
-    size_t bytes_per_sample = bit_depth == 16 ? 2 : 1;
-    row = malloc((size_t)width * bytes_per_sample);
+    row = malloc((size_t)width * (size_t)channels * (bit_depth == 16 ? 2 : 1));
     if (!row) png_error(png, "out of memory");
     for (int y = 0; y < height; ++y) {
-        const uint16_t *source = samples + (size_t)y * (size_t)width;
-        if (bit_depth == 16) {
-            memcpy(row, source, (size_t)width * 2);
-        } else {
-            for (int x = 0; x < width; ++x) row[x] = (unsigned char)(source[x] > 255 ? 255 : source[x]);
-        }
+        fill(image, width, y, row);
         png_write_row(png, row);
     }
     png_write_end(png, NULL);
@@ -161,36 +168,16 @@ int cpng_write_gray(const char *path, const uint16_t *samples, int width, int he
     return 0;
 }
 
+int cpng_write_gray(const char *path, const uint16_t *samples, int width, int height, int bit_depth, char *error,
+                    size_t error_len) {
+    if (bit_depth != 8 && bit_depth != 16) {
+        set_error(error, error_len, "bit depth must be 8 or 16");
+        return -1;
+    }
+    return write_png(path, samples, width, height, bit_depth, PNG_COLOR_TYPE_GRAY, 1,
+                     bit_depth == 16 ? fill_gray16 : fill_gray8, error, error_len);
+}
+
 int cpng_write_rgb8(const char *path, const uint8_t *rgb, int width, int height, char *error, size_t error_len) {
-    FILE *file = fopen(path, "wb");
-    if (!file) {
-        set_error(error, error_len, "cannot create the file");
-        return -1;
-    }
-    error_sink sink = {error, error_len};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) {
-        if (png) png_destroy_write_struct(&png, NULL);
-        fclose(file);
-        set_error(error, error_len, "out of memory");
-        return -1;
-    }
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        fclose(file);
-        return -1;
-    }
-    png_init_io(png, file);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int y = 0; y < height; ++y) png_write_row(png, (png_bytep)(rgb + (size_t)y * (size_t)width * 3));
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    if (fclose(file) != 0) {
-        set_error(error, error_len, "cannot finish writing the file");
-        return -1;
-    }
-    return 0;
+    return write_png(path, rgb, width, height, 8, PNG_COLOR_TYPE_RGB, 3, fill_rgb8, error, error_len);
 }

@@ -18,7 +18,7 @@ public enum ContactSheet {
         }
     }
 
-    /// Picks up to `exams` exams, those with findings first (malignant first), then normal ones.
+    /// Picks up to `exams` exams of different patients, those with findings first (malignant first), then normal ones.
     public static func make(cohort: URL, exams count: Int, tileHeight: Int) throws -> ColorImage {
         let folder = cohort.appendingPathComponent("records")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
@@ -29,12 +29,20 @@ public enum ContactSheet {
                 throw SynthError.existingCohort(path: url.path, reason: "unreadable patient record: \(error)")
             }
         }
-        let all = records.flatMap { r in r.plan.exams.map { (r, $0) } }
+        // One exam per patient (the most abnormal one), so the rows show different patients.
+        let all = records.compactMap { r -> (PatientRecord, ExamPlan)? in
+            let exam = r.plan.exams.max { a, b in
+                (a.findings.contains(where: \.malignant) ? 1 : 0, a.findings.count) < (b.findings.contains(where: \.malignant) ? 1 : 0, b.findings.count)
+            }
+            return exam.map { (r, $0) }
+        }
         let malignant = all.filter { $0.1.findings.contains(where: \.malignant) }
         let benign = all.filter { !$0.1.findings.isEmpty && !$0.1.findings.contains(where: \.malignant) }
         let normal = all.filter { $0.1.findings.isEmpty }
         let wantNormal = min(normal.count, max(1, count / 4))
-        let chosen = Array((malignant.prefix((count - wantNormal + 1) / 2) + benign + normal.prefix(wantNormal)).prefix(count))
+        let malignantCount = min(malignant.count, (count - wantNormal + 1) / 2)
+        let chosen = Array((malignant.prefix(malignantCount) + benign.prefix(max(0, count - wantNormal - malignantCount))
+                            + normal.prefix(wantNormal) + malignant.dropFirst(malignantCount) + benign).prefix(count))
         guard !chosen.isEmpty else { throw SynthError.existingCohort(path: cohort.path, reason: "no exams to show") }
         let order: [(Side, ViewPosition)] = [(.right, .cc), (.left, .cc), (.right, .mlo), (.left, .mlo)]
         let first = chosen[0].0.images[0]
