@@ -79,6 +79,7 @@ let package = Package(
         .target(name: "MammoText"),
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .target(name: "MammoSynth", dependencies: ["MammoImaging", "Torch"]),
+        .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels"]),
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels", "MammoSynth",
@@ -90,6 +91,7 @@ let package = Package(
         .testTarget(name: "MammoTextTests", dependencies: ["MammoText"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "Torch"]),
+        .testTarget(name: "MammoTrainingTests", dependencies: ["MammoTraining", "MammoModels", "MammoText", "MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoSynthTests", dependencies: ["MammoSynth", "MammoImaging", "MammoText", "Torch"]),
         .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],
