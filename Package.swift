@@ -67,6 +67,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
@@ -79,7 +80,8 @@ let package = Package(
         .target(name: "MammoText"),
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .target(name: "MammoSynth", dependencies: ["MammoImaging", "Torch"]),
-        .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels"]),
+        .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels",
+                                                      .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels", "MammoSynth",

@@ -35,7 +35,7 @@ public struct CohortGenerator: Sendable {
     public func assignments() -> [(split: String, fold: Int)] {
         var rng = SynthRandom(seed: config.seed, purpose: .split)
         var order = Array(0..<config.patients)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        rng.shuffle(&order)
         let testCount = Int((Double(config.patients) * config.testFraction).rounded())
         let validationCount = Int((Double(config.patients) * config.validationFraction).rounded())
         var result = [(split: String, fold: Int)](repeating: ("train", 0), count: config.patients)

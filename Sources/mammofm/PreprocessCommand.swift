@@ -22,6 +22,7 @@ struct PreprocessCommand: ParsableCommand {
     @Flag(help: "standard profile: stretch to the size like the reference instead of padding.") var stretch = false
     @Option(help: "Files decoded in parallel (default: all cores).") var jobs: Int?
     @Flag(help: "Name outputs by patient ID and SOP Instance UID (identifying).") var keepIdentifiers = false
+    @Flag(help: "Name outputs after the source file: images/<file name>.png (for files already named by image id).") var keepFileNames = false
 
     func parsedSize() throws -> (Int, Int) {
         let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
@@ -45,8 +46,9 @@ struct PreprocessCommand: ParsableCommand {
         DicomImage.setJPEG2000Threads(Swift.max(1, cores / workers))
         let inputs = try Preprocessor.inputs(URL(fileURLWithPath: input))
         guard !inputs.isEmpty else { throw ValidationError("\(input): no DICOM files found") }
-        let preprocessor = Preprocessor(outputDirectory: URL(fileURLWithPath: out), profile: profile, width: width, height: height,
+        var preprocessor = Preprocessor(outputDirectory: URL(fileURLWithPath: out), profile: profile, width: width, height: height,
                                         stretch: stretch, keepIdentifiers: keepIdentifiers)
+        preprocessor.keepFileNames = keepFileNames
         FileHandle.standardError.write(Data("preprocess: \(inputs.count) files, profile \(profile.rawValue), \(height)x\(width), \(workers) jobs\n".utf8))
         let progress = ProgressReporter(total: inputs.count, unit: "files")
         let lock = NSLock()

@@ -43,6 +43,9 @@ public struct Preprocessor: Sendable {
     public var stretch: Bool
     /// Name outputs by patient and SOP Instance UID instead of a hash of the source path.
     public var keepIdentifiers: Bool
+    /// Name outputs after the source file (`images/<file name without extension>.png`), for sources whose
+    /// names are already non-identifying ids (the synthetic cohort's image ids, a data set's image ids).
+    public var keepFileNames = false
 
     public init(outputDirectory: URL, profile: PreprocessingProfile, width: Int = 912, height: Int = 1520, stretch: Bool = false,
                 keepIdentifiers: Bool = false) {
@@ -123,7 +126,9 @@ public struct Preprocessor: Sendable {
         let (pixels, geometry) = try profile.apply(image, width: width, height: height, stretch: stretch)
         let m = image.metadata
         var relative = "images/" + Self.pseudonym(name) + ".png"
-        if keepIdentifiers {
+        if keepFileNames {
+            relative = "images/" + Self.safeName(URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent) + ".png"
+        } else if keepIdentifiers {
             let patient = Self.safeName(m.patientID ?? "unknown-patient"), sop = Self.safeName(m.sopInstanceUID ?? Self.pseudonym(name))
             relative = "images/\(patient)/\(sop).png"
         }
