@@ -84,7 +84,7 @@ let package = Package(
                                                       .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "mammofm",
-            dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels", "MammoSynth",
+            dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels", "MammoSynth", "MammoTraining",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),

@@ -2,13 +2,13 @@ import MammoText
 import Torch
 
 /// A padded batch of encodings as the N x T int64 tensors BERT takes.
-struct TokenTensors {
-    let ids: Tensor
-    let attentionMask: Tensor
-    let typeIds: Tensor
+public struct TokenTensors: @unchecked Sendable {
+    public let ids: Tensor
+    public let attentionMask: Tensor
+    public let typeIds: Tensor
 
     /// `encodings` must share one length (pad them first).
-    init(_ encodings: [Encoding], device: Device = .cpu) throws {
+    public init(_ encodings: [Encoding], device: Device = .cpu) throws {
         let shape = [encodings.count, encodings.first?.ids.count ?? 0]
         func tensor(_ values: KeyPath<Encoding, [Int]>) throws -> Tensor {
             try Tensor(encodings.flatMap { $0[keyPath: values] }.map(Int64.init), shape: shape).to(device: device)

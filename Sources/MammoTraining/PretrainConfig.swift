@@ -1,0 +1,152 @@
+import Foundation
+import Yams
+
+/// A pretraining run, as written in a YAML file (snake_case keys) and overridden by `--set key=value`.
+public struct PretrainConfig: Codable, Equatable, Sendable {
+    public struct Model: Codable, Equatable, Sendable {
+        /// "tiny", "b2", "b5" (MammoClipConfig presets), or a path to a model config.json.
+        public var preset = "tiny"
+        /// Start from these weights (a converted model folder or an official checkpoint) instead of random ones.
+        public var initialWeights: String? = nil
+        /// Input size (rows x columns) overriding the preset's.
+        public var inputHeight: Int? = nil
+        public var inputWidth: Int? = nil
+        public var maxTextLength: Int? = nil
+    }
+
+    public struct Data: Codable, Equatable, Sendable {
+        /// The Mammo-CLIP image-text CSV and the folder of preprocessed PNGs.
+        public var csv = ""
+        public var images = ""
+        public var trainSplits = ["train"]
+        public var validationSplits = ["validation"]
+        /// Used when the CSV has no `split` column.
+        public var validationFold = 0
+        /// A WordPiece tokenizer folder (vocab.txt), or "build" to build a vocabulary from the training texts.
+        public var tokenizer = "build"
+        public var vocabularySize = 2000
+    }
+
+    public struct Training: Codable, Equatable, Sendable {
+        public var epochs = 15
+        public var batchSize = 8
+        public var accumulationSteps = 1
+        public var learningRate = 5e-5
+        public var weightDecay = 1e-4
+        public var warmupEpochs = 1.0
+        public var clipNorm: Double? = nil
+        /// exp(logit scale) is clamped to at most this after each step; null keeps the reference's no clamp.
+        public var maxLogitScale: Double? = 100
+        /// "mammoclip" (multi-view) or "clip" (one image, one text).
+        public var loss = "mammoclip"
+        public var imageImageWeight = 1.0
+        public var textTextWeight = 0.5
+        public var labelSmoothing = 0.0
+        public var lockImage = false
+        public var lockText = false
+        /// With a locked tower: leave its last K blocks (EfficientNet blocks / BERT layers) trainable.
+        public var unlockedLastLayers = 0
+        public var workers = 2
+        public var prefetch = 4
+        public var seed: UInt64 = 0
+        public var checkpointEvery = 200
+        public var keepCheckpoints = 2
+        /// Stop after this many optimiser steps (for short runs); null trains all epochs.
+        public var maxSteps: Int? = nil
+        public var logEvery = 10
+        public var threads: Int? = nil
+    }
+
+    public var model = Model()
+    public var data = Data()
+    public var training = Training()
+    public var augmentation = Augmenter()
+    public var output = "runs/pretrain"
+
+    public init() {}
+
+    /// Reads a YAML file and applies `overrides` ("training.batch_size=16").
+    public static func load(yaml url: URL?, overrides: [String]) throws -> PretrainConfig {
+        var tree: [String: Any] = [:]
+        if let url {
+            let text: String
+            do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+                throw TrainingError.badConfiguration("\(url.path): cannot read: \(error.localizedDescription)")
+            }
+            do {
+                guard let loaded = try Yams.load(yaml: text) else { return try decode([:], source: url.path) }
+                guard let mapping = loaded as? [String: Any] else { throw TrainingError.badConfiguration("\(url.path): the top level must be a mapping") }
+                tree = mapping
+            } catch let error as TrainingError { throw error } catch {
+                throw TrainingError.badConfiguration("\(url.path): \(error)")
+            }
+        }
+        for item in overrides {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw TrainingError.badConfiguration("--set expects key=value, got '\(item)'")
+            }
+            let path = item[..<eq].split(separator: ".").map(String.init)
+            let raw = String(item[item.index(after: eq)...])
+            let value: Any = (try? Yams.load(yaml: raw)).flatMap { $0 } ?? raw
+            tree = set(tree, path: path[...], value: value)
+        }
+        return try decode(tree, source: url?.path ?? "--set")
+    }
+
+    static func set(_ tree: [String: Any], path: ArraySlice<String>, value: Any) -> [String: Any] {
+        var tree = tree
+        guard let key = path.first else { return tree }
+        if path.count == 1 { tree[key] = value } else {
+            tree[key] = set(tree[key] as? [String: Any] ?? [:], path: path.dropFirst(), value: value)
+        }
+        return tree
+    }
+
+    /// snake_case keys -> camelCase, then JSON decoding with every field optional over the defaults.
+    static func decode(_ tree: [String: Any], source: String) throws -> PretrainConfig {
+        func camel(_ key: String) -> String {
+            let parts = key.split(separator: "_")
+            return ([String(parts.first ?? "")] + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
+        }
+        func convert(_ value: Any) -> Any {
+            if let map = value as? [String: Any] { return Dictionary(uniqueKeysWithValues: map.map { (camel($0.key), convert($0.value)) }) }
+            if let list = value as? [Any] { return list.map(convert) }
+            return value
+        }
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PretrainConfig())) as! [String: Any]
+        let known = Set(defaults.keys)
+        let converted = convert(tree) as! [String: Any]
+        for key in converted.keys where !known.contains(key) {
+            throw TrainingError.badConfiguration("\(source): unknown section '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        // Field names by section, optional fields included (they are absent from the encoded defaults).
+        let defaultsValue = PretrainConfig()
+        var fields: [String: Set<String>] = [:]
+        for child in Mirror(reflecting: defaultsValue).children {
+            guard let name = child.label else { continue }
+            fields[name] = Set(Mirror(reflecting: child.value).children.compactMap(\.label))
+        }
+        func merge(_ base: [String: Any], _ top: [String: Any], at path: String) throws -> [String: Any] {
+            var out = base
+            let section = String(path.split(separator: ".").last ?? "")
+            for (key, value) in top {
+                if let known = fields[section], !known.isEmpty, !known.contains(key) {
+                    throw TrainingError.badConfiguration("\(source): unknown key '\(section).\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+                }
+                if let sub = value as? [String: Any], let baseSub = base[key] as? [String: Any] {
+                    out[key] = try merge(baseSub, sub, at: "\(path).\(key)")
+                } else {
+                    out[key] = value
+                }
+            }
+            return out
+        }
+        let merged = try merge(defaults, converted, at: "config")
+        do {
+            let data = try JSONSerialization.data(withJSONObject: merged)
+            return try JSONDecoder().decode(PretrainConfig.self, from: data)
+        } catch {
+            throw TrainingError.badConfiguration("\(source): \(error)")
+        }
+    }
+}

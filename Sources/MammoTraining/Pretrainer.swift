@@ -1,0 +1,280 @@
+import Foundation
+import MammoModels
+import MammoText
+import Torch
+
+/// What the trainer reports after each optimiser step.
+public struct PretrainProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Int
+    public var loss: Double
+    public var learningRate: Double
+    public var logitScale: Double
+    public var imagesPerSecond: Double
+    public var secondsLeft: Double
+}
+
+/// Multi-view contrastive pretraining of a `MammoClip` on image-text data: AdamW without decay on
+/// parameters of at most one dimension, linear warm-up then cos^2 decay stepped per optimiser step,
+/// gradient accumulation and clipping, logit-scale clamp, tower locking, validation loss every epoch
+/// with best-model selection, atomic checkpoints, exact resumption, and a stop on a non-finite loss.
+public final class Pretrainer {
+    public let config: PretrainConfig
+    public let output: URL
+    public let model: MammoClip
+    public let tokenizer: WordPieceTokenizer
+    public let train: PretrainingBatchBuilder
+    public let validation: PretrainingBatchBuilder?
+    let optimizer: Optimizer
+    let checkpointer: Checkpointer
+    var state = RunState()
+    public var log: (String) -> Void = { _ in }
+
+    public var batchesPerEpoch: Int { train.dataset.samples.count / config.training.batchSize }
+    public var stepsPerEpoch: Int { batchesPerEpoch / config.training.accumulationSteps }
+    public var totalSteps: Int {
+        let all = stepsPerEpoch * config.training.epochs
+        return config.training.maxSteps.map { min($0, all) } ?? all
+    }
+
+    /// Sets up data, tokenizer, model and optimiser; resumes from the output folder's latest checkpoint
+    /// when there is one (the configuration must be the same).
+    public init(config: PretrainConfig) throws {
+        self.config = config
+        let t = config.training
+        guard t.batchSize >= 2 else { throw TrainingError.badConfiguration("training.batch_size must be at least 2 (contrastive), got \(t.batchSize)") }
+        guard t.accumulationSteps >= 1, t.epochs >= 1, t.workers >= 1 else {
+            throw TrainingError.badConfiguration("training.accumulation_steps, epochs and workers must be at least 1")
+        }
+        guard ["mammoclip", "clip"].contains(t.loss) else { throw TrainingError.badConfiguration("training.loss must be mammoclip or clip, got '\(t.loss)'") }
+        output = URL(fileURLWithPath: config.output)
+        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        let csv = URL(fileURLWithPath: config.data.csv), images = URL(fileURLWithPath: config.data.images)
+        let trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),
+                                                          folds: Set(0..<100).subtracting([config.data.validationFold]))
+        guard trainData.samples.count >= t.batchSize * t.accumulationSteps else {
+            throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps))")
+        }
+        let validationData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.validationSplits),
+                                                               folds: [config.data.validationFold])
+
+        // Tokenizer: a folder, or a vocabulary built from the training texts (saved with the run).
+        let tokenizerFolder = output.appendingPathComponent("tokenizer")
+        if config.data.tokenizer == "build" {
+            if !FileManager.default.fileExists(atPath: tokenizerFolder.appendingPathComponent("vocab.txt").path) {
+                let vocabulary = VocabularyBuilder.build(from: trainData.allTexts, size: config.data.vocabularySize)
+                try FileManager.default.createDirectory(at: tokenizerFolder, withIntermediateDirectories: true)
+                try WordPieceTokenizer(vocabulary: vocabulary).save(to: tokenizerFolder)
+            }
+            tokenizer = try WordPieceTokenizer(directory: tokenizerFolder)
+        } else {
+            tokenizer = try WordPieceTokenizer(directory: URL(fileURLWithPath: config.data.tokenizer))
+        }
+
+        var modelConfig = try Self.modelConfig(config.model, vocabularySize: tokenizer.tokens.count)
+        modelConfig.maximumLogitScale = t.maxLogitScale
+        Torch.manualSeed(t.seed)
+        model = try MammoClip(config: modelConfig)
+        if let initial = config.model.initialWeights {
+            let loaded = try MammoClipLoader.load(URL(fileURLWithPath: initial))
+            try model.load(stateDict: Dictionary(uniqueKeysWithValues: loaded.model.stateDict()))
+        }
+        try Self.lockTowers(model, t)
+        let image = modelConfig.image
+        train = PretrainingBatchBuilder(dataset: trainData, tokenizer: tokenizer, inputHeight: image.inputHeight, inputWidth: image.inputWidth,
+                                        channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
+                                        augmenter: config.augmentation, seed: t.seed)
+        validation = validationData.samples.count >= 2
+            ? PretrainingBatchBuilder(dataset: validationData, tokenizer: tokenizer, inputHeight: image.inputHeight, inputWidth: image.inputWidth,
+                                      channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
+                                      augmenter: nil, seed: t.seed)
+            : nil
+        optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: t.learningRate, weightDecay: t.weightDecay))
+        checkpointer = Checkpointer(directory: output.appendingPathComponent("checkpoints"), keep: max(1, t.keepCheckpoints))
+        let fingerprint = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        if let latest = checkpointer.latest() {
+            state = try checkpointer.restore(latest, model: model, optimizer: optimizer)
+            guard state.configFingerprint == fingerprint else {
+                throw TrainingError.badConfiguration("\(output.path) holds a run with another configuration; choose another output or delete it")
+            }
+        } else {
+            state.configFingerprint = fingerprint
+        }
+    }
+
+    /// The model configuration for a preset name or a config.json path.
+    static func modelConfig(_ m: PretrainConfig.Model, vocabularySize: Int) throws -> MammoClipConfig {
+        var config: MammoClipConfig
+        switch m.preset {
+        case "tiny": config = try .tiny(vocabularySize: vocabularySize)
+        case "b2": config = try .b2()
+        case "b5": config = try .b5()
+        default: config = try MammoClipConfig.load(URL(fileURLWithPath: m.preset))
+        }
+        config.text.bert.vocabSize = vocabularySize
+        if let h = m.inputHeight { config.image.inputHeight = h }
+        if let w = m.inputWidth { config.image.inputWidth = w }
+        if let length = m.maxTextLength {
+            config.text.maxLength = length
+            config.text.bert.maxPositionEmbeddings = max(config.text.bert.maxPositionEmbeddings, length)
+        }
+        return config
+    }
+
+    /// Locks the image and/or text tower, leaving the last K blocks / layers and the projections trainable.
+    static func lockTowers(_ model: MammoClip, _ t: PretrainConfig.Training) throws {
+        let names = model.namedParameters()
+        func blockIndex(_ name: String, prefix: String) -> Int? {
+            guard name.hasPrefix(prefix) else { return nil }
+            return Int(name.dropFirst(prefix.count).prefix { $0.isNumber })
+        }
+        let imageBlocks = names.compactMap { blockIndex($0.0, prefix: "image_encoder._blocks.") }.max().map { $0 + 1 } ?? 0
+        let textLayers = names.compactMap { blockIndex($0.0, prefix: "text_encoder.text_encoder.encoder.layer.") }.max().map { $0 + 1 } ?? 0
+        for (name, p) in names {
+            if t.lockImage && name.hasPrefix("image_encoder.") {
+                let block = blockIndex(name, prefix: "image_encoder._blocks.")
+                let unlocked = t.unlockedLastLayers > 0 && (block.map { $0 >= imageBlocks - t.unlockedLastLayers } ?? !name.hasPrefix("image_encoder._conv_stem") && !name.hasPrefix("image_encoder._bn0"))
+                try p.requiresGrad(unlocked)
+            }
+            if t.lockText && name.hasPrefix("text_encoder.") {
+                let layer = blockIndex(name, prefix: "text_encoder.text_encoder.encoder.layer.")
+                try p.requiresGrad(t.unlockedLastLayers > 0 && (layer.map { $0 >= textLayers - t.unlockedLastLayers } ?? false))
+            }
+        }
+    }
+
+    func loss(_ batch: PretrainingBatch, training: Bool) throws -> ContrastiveLossTerms {
+        let i1 = try model.encodeImage(batch.images1), t1 = try model.encodeText(inputIds: batch.texts1.ids, attentionMask: batch.texts1.attentionMask)
+        if config.training.loss == "clip" {
+            let total = try ClipLoss()(image: i1, text: t1, logitScale: model.logitScale)
+            return ContrastiveLossTerms(total: total, imageToText: total, textToImage: total, imageToImage: try Tensor.zeros([]), textToText: try Tensor.zeros([]))
+        }
+        let i2 = try model.encodeImage(batch.images2), t2 = try model.encodeText(inputIds: batch.texts2.ids, attentionMask: batch.texts2.attentionMask)
+        let t = config.training
+        return try MammoClipLoss(imageImageWeight: t.imageImageWeight, textTextWeight: t.textTextWeight, labelSmoothing: t.labelSmoothing)(
+            image1: i1, image2: i2, text1: t1, text2: t2, logitScale: model.logitScale, training: training)
+    }
+
+    /// Mean contrastive loss over the validation set (fixed draws, eval mode).
+    public func validationLoss() throws -> Double? {
+        guard let validation else { return nil }
+        model.eval()
+        defer { model.train() }
+        let size = min(config.training.batchSize, validation.dataset.samples.count)
+        let order = validation.order(epoch: 0)
+        var total = 0.0, batches = 0
+        try Autograd.noGrad {
+            for start in stride(from: 0, to: order.count - size + 1, by: size) {
+                let batch = try validation.batch(Array(order[start..<(start + size)]), epoch: 0)
+                total += try loss(batch, training: false).total.item()
+                batches += 1
+            }
+        }
+        return batches > 0 ? total / Double(batches) : nil
+    }
+
+    /// Trains to the end (or to `training.max_steps`); returns the final state.
+    @discardableResult
+    public func run(progress: (PretrainProgress) -> Void = { _ in }) throws -> RunState {
+        let t = config.training
+        let schedule = WarmupCosineSquaredSchedule(warmupSteps: Int((t.warmupEpochs * Double(stepsPerEpoch)).rounded()), totalSteps: totalSteps)
+        let metrics = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), keepThroughStep: state.step)
+        model.train()
+        let started = Date()
+        var imagesSeen = 0
+        var accumulated = 0
+        var lastLoss = 0.0
+        epochs: while state.epoch < t.epochs {
+            let epoch = state.epoch
+            let order = train.order(epoch: epoch)
+            let size = t.batchSize
+            let builder = train
+            let loader = BatchLoader<PretrainingBatch>(start: state.batchInEpoch, end: batchesPerEpoch, workers: t.workers, prefetch: t.prefetch) { number in
+                try builder.batch(Array(order[(number * size)..<((number + 1) * size)]), epoch: epoch)
+            }
+            defer { loader.stop() }
+            while let batch = try loader.next() {
+                if state.step >= totalSteps { break epochs }
+                // Dropout draws depend only on the position in the run, so a resumed run draws the same.
+                Torch.manualSeed(t.seed &+ UInt64(epoch * batchesPerEpoch + state.batchInEpoch) &* 0x9E37_79B9)
+                let terms = try loss(batch, training: true)
+                let value = try terms.total.item()
+                guard value.isFinite else { throw TrainingError.diverged(step: state.step, loss: value) }
+                try (terms.total / Double(t.accumulationSteps)).backward()
+                accumulated += 1
+                state.batchInEpoch += 1
+                imagesSeen += 2 * batch.count
+                lastLoss = value
+                guard accumulated == t.accumulationSteps else { continue }
+                accumulated = 0
+                if let clip = t.clipNorm { _ = try clipGradientNorm(optimizer.allParameters, maxNorm: clip) }
+                optimizer.apply(schedule, step: state.step)
+                try optimizer.step()
+                try optimizer.zeroGrad()
+                try model.clampLogitScale()
+                state.step += 1
+                let elapsed = Date().timeIntervalSince(started)
+                let rate = Double(imagesSeen) / max(elapsed, 1e-9)
+                let report = PretrainProgress(step: state.step, totalSteps: totalSteps, epoch: epoch, loss: value,
+                                              learningRate: optimizer.groups.first?.learningRate ?? 0, logitScale: try model.logitScale.exp().item(),
+                                              imagesPerSecond: rate, secondsLeft: elapsed / Double(max(1, imagesSeen)) * Double(2 * size * t.accumulationSteps * (totalSteps - state.step)))
+                progress(report)
+                if state.step % max(1, t.logEvery) == 0 || state.step == totalSteps {
+                    try metrics.append(["step": state.step, "epoch": epoch, "loss": value, "image_text": try terms.imageToText.item(),
+                                        "text_image": try terms.textToImage.item(), "image_image": try terms.imageToImage.item(),
+                                        "text_text": try terms.textToText.item(), "lr": report.learningRate, "logit_scale": report.logitScale,
+                                        "images_per_second": rate])
+                }
+                if state.step % max(1, t.checkpointEvery) == 0 { try checkpointer.save(model: model, optimizer: optimizer, state: state) }
+            }
+            if state.batchInEpoch < batchesPerEpoch { break } // stopped early by max_steps
+            // End of epoch: validation, best model, checkpoint at the epoch boundary.
+            let validation = try validationLoss()
+            if let validation {
+                state.validationLosses.append(validation)
+                try metrics.append(["step": state.step, "epoch": epoch, "validation_loss": validation])
+                log(String(format: "epoch %d: validation loss %.4f", epoch + 1, validation))
+                if state.bestValidationLoss.map({ validation < $0 }) ?? true {
+                    state.bestValidationLoss = validation
+                    state.bestEpoch = epoch
+                    try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("best"))
+                }
+            }
+            state.epoch += 1
+            state.batchInEpoch = 0
+            try checkpointer.save(model: model, optimizer: optimizer, state: state)
+        }
+        _ = lastLoss
+        try checkpointer.save(model: model, optimizer: optimizer, state: state)
+        try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
+        return state
+    }
+}
+
+/// metrics.jsonl: one JSON object per line. On resumption, lines past the checkpoint's step (written by
+/// the interrupted run after its last checkpoint) are dropped so the log matches the weights.
+final class MetricsLog {
+    let url: URL
+    init(url: URL, keepThroughStep step: Int) throws {
+        self.url = url
+        if let data = FileManager.default.contents(atPath: url.path) {
+            let kept = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      let s = object["step"] as? Int else { return false }
+                return s <= step
+            }
+            try writeAtomically(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: url)
+        } else {
+            FileManager.default.createFile(atPath: url.path, contents: nil)
+        }
+    }
+
+    func append(_ object: [String: Any]) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) + Data("\n".utf8)
+        let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+    }
+}

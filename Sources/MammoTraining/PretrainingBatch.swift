@@ -1,0 +1,83 @@
+import Foundation
+import MammoImaging
+import MammoModels
+import MammoText
+import Torch
+
+/// A batch of breast samples: two images and two tokenised texts per sample.
+public struct PretrainingBatch: @unchecked Sendable {
+    public var images1: Tensor
+    public var images2: Tensor
+    public var texts1: TokenTensors
+    public var texts2: TokenTensors
+    public var count: Int { images1.size(0) }
+}
+
+/// Turns dataset samples into model inputs: PNG -> float image, resized to the model's input size,
+/// augmented (training), normalised as the reference does; texts tokenised and padded to the model's
+/// maximum length.
+public struct PretrainingBatchBuilder: @unchecked Sendable {
+    public let dataset: ImageTextDataset
+    public let tokenizer: WordPieceTokenizer
+    public let inputHeight: Int, inputWidth: Int, channels: Int, maxTextLength: Int
+    public let augmenter: Augmenter?
+    public let seed: UInt64
+
+    public init(dataset: ImageTextDataset, tokenizer: WordPieceTokenizer, inputHeight: Int, inputWidth: Int, channels: Int,
+                maxTextLength: Int, augmenter: Augmenter?, seed: UInt64) {
+        self.dataset = dataset
+        self.tokenizer = tokenizer
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.channels = channels
+        self.maxTextLength = maxTextLength
+        self.augmenter = augmenter
+        self.seed = seed
+    }
+
+    /// The sample order of an epoch (a seeded permutation; identity without training).
+    public func order(epoch: Int) -> [Int] {
+        var order = Array(dataset.samples.indices)
+        if augmenter != nil {
+            var rng = SeededRandom(seed: seed, salt: 12, UInt64(epoch))
+            rng.shuffle(&order)
+        }
+        return order
+    }
+
+    /// One image as 1 x 1 x H x W float at the model's input size.
+    func load(_ url: URL) throws -> Tensor {
+        let image: GrayscaleImage
+        do { image = try GrayscaleImage.readPNG(url) } catch { throw TrainingError.badData(path: url.path, reason: "\(error)") }
+        var x = try Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width])
+        if image.height != inputHeight || image.width != inputWidth {
+            let shrinking = image.height >= inputHeight && image.width >= inputWidth
+            x = try Functional.interpolate(x, size: (inputHeight, inputWidth), mode: shrinking ? .area : .bilinear)
+        }
+        return x
+    }
+
+    /// Samples `indices` of the dataset, drawn for `epoch`.
+    public func batch(_ indices: [Int], epoch: Int) throws -> PretrainingBatch {
+        var first: [Tensor] = [], second: [Tensor] = [], texts1: [String] = [], texts2: [String] = []
+        for index in indices {
+            var rng = SeededRandom(seed: seed, salt: 11, UInt64(epoch), UInt64(index))
+            let (a, b, t1, t2) = dataset.samples[index].draw(&rng, training: augmenter != nil)
+            for (url, list) in [(a, 0), (b, 1)] {
+                var x = try load(url)
+                if let augmenter {
+                    let draw = augmenter.draw(&rng, width: inputWidth, height: inputHeight)
+                    x = try augmenter.apply(draw, to: x)
+                }
+                x = try ImageNormalization.reference(x, channels: channels)
+                if list == 0 { first.append(x) } else { second.append(x) }
+            }
+            texts1.append(t1)
+            texts2.append(t2)
+        }
+        let padding = Padding.maxLength(maxTextLength)
+        return PretrainingBatch(images1: try Tensor.cat(first, dim: 0), images2: try Tensor.cat(second, dim: 0),
+                                texts1: try TokenTensors(tokenizer.encode(batch: texts1, maxLength: maxTextLength, padding: padding)),
+                                texts2: try TokenTensors(tokenizer.encode(batch: texts2, maxLength: maxTextLength, padding: padding)))
+    }
+}
