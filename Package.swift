@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),
         .executableTarget(name: "mammofm-model-bench", dependencies: ["Torch", "MammoModels"], path: "benchmarks/models/swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
-        .testTarget(name: "MammoTextTests", dependencies: ["MammoText"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoTextTests", dependencies: ["MammoText", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "Torch"]),
         .testTarget(name: "MammoTrainingTests", dependencies: ["MammoTraining", "MammoModels", "MammoText", "MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),

@@ -1,0 +1,85 @@
+import Foundation
+import MammoImaging
+import MammoModels
+import Torch
+
+/// Zero-shot scoring of image-level findings with prompt pairs (negative, positive), as the reference
+/// scores VinDr: the positive prompt's softmax probability over cosine similarities (no logit scale),
+/// per image, summarised by AUROC. A minimal check of what pretraining learnt; the downstream module
+/// adds prompt ensembles, breast- and exam-level aggregation and confidence intervals.
+public enum ZeroShotCheck {
+    /// The reference's VinDr prompts.
+    public static let referencePrompts: [(finding: String, negative: String, positive: String)] = [
+        ("Mass", "no mass", "mass"),
+        ("Suspicious Calcification", "no suspicious calcification", "suspicious calcification"),
+    ]
+
+    public struct Result: Codable, Sendable {
+        public var finding: String
+        public var images: Int
+        public var positives: Int
+        public var auroc: Double
+    }
+
+    /// Images of `splits` in a VinDr-layout finding_annotations.csv, labelled per finding category;
+    /// PNGs at `imageRoot/<image_id>.png`.
+    public static func evaluate(model: MammoClipPipeline, vindrCSV: URL, imageRoot: URL, splits: Set<String>,
+                                prompts: [(finding: String, negative: String, positive: String)] = referencePrompts,
+                                batchSize: Int = 32) throws -> [Result] {
+        let rows: [[String]]
+        do { rows = try CSVFile.read(vindrCSV) } catch { throw TrainingError.badData(path: vindrCSV.path, reason: "\(error)") }
+        guard let header = rows.first else { throw TrainingError.badData(path: vindrCSV.path, reason: "empty CSV") }
+        func column(_ name: String) throws -> Int {
+            guard let i = header.firstIndex(of: name) else { throw TrainingError.badData(path: vindrCSV.path, reason: "missing column '\(name)'") }
+            return i
+        }
+        let imageColumn = try column("image_id"), categories = try column("finding_categories"), splitColumn = try column("split")
+        var order: [String] = []
+        var findings: [String: Set<String>] = [:]
+        for row in rows.dropFirst() where splits.contains(row[splitColumn]) {
+            let id = row[imageColumn]
+            if findings[id] == nil { order.append(id); findings[id] = [] }
+            for category in PythonLiteral.strings(row[categories]) { findings[id]!.insert(category) }
+        }
+        guard !order.isEmpty else { throw TrainingError.badData(path: vindrCSV.path, reason: "no images in split \(splits.sorted())") }
+        let config = model.model.config.image
+        var embeddings: [Tensor] = []
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let images = try order[start..<min(order.count, start + batchSize)].map { id -> Tensor in
+                let url = imageRoot.appendingPathComponent("\(id).png")
+                let image: GrayscaleImage
+                do { image = try GrayscaleImage.readPNG(url) } catch { throw TrainingError.badData(path: url.path, reason: "\(error)") }
+                var x = try Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width])
+                if image.height != config.inputHeight || image.width != config.inputWidth {
+                    x = try Functional.interpolate(x, size: (config.inputHeight, config.inputWidth), mode: .area)
+                }
+                return try x.squeeze(0)
+            }
+            embeddings.append(try model.embed(images: images))
+        }
+        let all = try Tensor.cat(embeddings, dim: 0)
+        return try prompts.map { prompt in
+            let text = try model.embed(texts: [prompt.negative, prompt.positive])
+            let probabilities = try model.zeroShot(imageEmbeddings: all, promptEmbeddings: text).select(dim: 1, index: 1).toArray(Float.self)
+            let labels = order.map { findings[$0]!.contains(prompt.finding) }
+            return Result(finding: prompt.finding, images: order.count, positives: labels.filter { $0 }.count,
+                          auroc: auroc(scores: probabilities.map(Double.init), labels: labels))
+        }
+    }
+
+    /// Area under the ROC curve by the Mann-Whitney statistic (ties count one half); NaN without both classes.
+    public static func auroc(scores: [Double], labels: [Bool]) -> Double {
+        let positives = labels.filter { $0 }.count, negatives = labels.count - positives
+        guard positives > 0, negatives > 0 else { return .nan }
+        let sorted = zip(scores, labels).sorted { $0.0 < $1.0 }
+        var rankSum = 0.0, i = 0
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count && sorted[j + 1].0 == sorted[i].0 { j += 1 }
+            let rank = Double(i + j) / 2 + 1
+            for k in i...j where sorted[k].1 { rankSum += rank }
+            i = j + 1
+        }
+        return (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
+    }
+}

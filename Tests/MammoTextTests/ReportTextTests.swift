@@ -1,0 +1,41 @@
+import Foundation
+@testable import MammoText
+import Testing
+import Torch
+
+@Suite struct ReportTextTests {
+    @Test func sectionsAndSentencesAreCleanedLikeTheReference() {
+        let report = "[Findings] The breasts are heterogeneously dense. A 1.4 cm mass, right breast. OK. [Impression] BI-RADS 4: Suspicious. Biopsy."
+        let sections = ReportText.sections(report)
+        #expect(sections == ["The breasts are heterogeneously dense. A 1.4 cm mass, right breast. OK.", "BI-RADS 4: Suspicious. Biopsy."])
+        // Lower case, word/punctuation tokens, the point inside 1.4 kept, sentences of <= 2 tokens dropped.
+        #expect(ReportText.sentences(sections[0]) == ["the breasts are heterogeneously dense", "a 1 . 4 cm mass , right breast"])
+        #expect(ReportText.sentences(sections[1]) == ["birads 4 : suspicious"])
+        #expect(ReportText.clean(sections[0]) == "the breasts are heterogeneously dense. a 1 . 4 cm mass , right breast")
+        #expect(ReportText.sections("no markers here") == ["no markers here"])
+        #expect(ReportText.wordPunctTokens("café o'clock 12:00") == ["caf", "o", "'", "clock", "12", ":", "00"])
+    }
+
+    @Test func shuffleReordersSentencesReproducibly() {
+        let text = (1...8).map { "sentence number \($0)" }.joined(separator: ". ")
+        var a = SeededRandom(seed: 3, salt: 1), b = SeededRandom(seed: 3, salt: 1)
+        let first = ReportText.shuffled(text, using: &a)
+        #expect(first == ReportText.shuffled(text, using: &b))
+        #expect(first != text)
+        #expect(Set(first.components(separatedBy: ". ")) == Set(text.components(separatedBy: ". ")))
+    }
+
+    @Test func builtVocabularyCoversTheCorpus() throws {
+        let corpus = ["There is a 12 mm spiculated mass in the left breast.", "No suspicious calcifications; BI-RADS 1."]
+        let vocabulary = VocabularyBuilder.build(from: corpus, size: 500)
+        #expect(Array(vocabulary.prefix(5)) == VocabularyBuilder.specialTokens)
+        let tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
+        for text in corpus {
+            let encoding = tokenizer.encode(text)
+            #expect(!encoding.ids.contains(tokenizer.vocabulary["[UNK]"]!), "\(text)")
+        }
+        // A word outside the vocabulary still encodes, piece by piece.
+        let small = try WordPieceTokenizer(vocabulary: VocabularyBuilder.build(from: corpus, size: 60))
+        #expect(!small.encode("spiculated").ids.contains(small.vocabulary["[UNK]"]!))
+    }
+}

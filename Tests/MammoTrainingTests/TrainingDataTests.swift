@@ -1,0 +1,175 @@
+import Foundation
+import MammoImaging
+import MammoSynth
+@testable import MammoTraining
+import Testing
+import Torch
+
+/// A small synthetic cohort, preprocessed to PNGs named by image id (made once per test process).
+enum TinyCohort {
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-training-\(getpid())")
+    static var csv: URL { root.appendingPathComponent("cohort/mammoclip/pretrain.csv") }
+    static var vindr: URL { root.appendingPathComponent("cohort/vindr/finding_annotations.csv") }
+    static var images: URL { root.appendingPathComponent("prepared/images") }
+
+    static let ready: Result<Void, Error> = Result {
+        var config = SynthConfig(patients: 12, seed: 3)
+        config.rows = 128
+        config.columns = 80
+        config.prevalence = 3
+        _ = try CohortGenerator(config: config, directory: root.appendingPathComponent("cohort")).run(jobs: 2)
+        var preprocessor = Preprocessor(outputDirectory: root.appendingPathComponent("prepared"), profile: .mammoclip, width: 40, height: 64)
+        preprocessor.keepFileNames = true
+        let inputs = try Preprocessor.inputs(root.appendingPathComponent("cohort/dicom"))
+        _ = try preprocessor.run(inputs, jobs: 2) { _, _ in }
+    }
+
+    /// A configuration for tiny fast runs on this cohort.
+    static func config(output: String) -> PretrainConfig {
+        var c = PretrainConfig()
+        c.model.inputHeight = 64
+        c.model.inputWidth = 40
+        c.model.maxTextLength = 48
+        c.data.csv = csv.path
+        c.data.images = images.path
+        c.data.trainSplits = ["train", "validation"]
+        c.data.validationSplits = ["test"]
+        c.data.vocabularySize = 400
+        c.training.epochs = 2
+        c.training.batchSize = 4
+        c.training.learningRate = 2e-3
+        c.training.warmupEpochs = 0.2
+        c.training.workers = 2
+        c.training.checkpointEvery = 3
+        c.output = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-training-\(getpid())-\(output)").path
+        try? FileManager.default.removeItem(atPath: c.output)
+        return c
+    }
+}
+
+@Suite(.serialized) struct TrainingDataTests {
+    @Test func pythonListLiteralsParse() {
+        #expect(PythonLiteral.strings("['a.png', 'b.png']") == ["a.png", "b.png"])
+        #expect(PythonLiteral.strings("[\"it's\", 'x\\'y']") == ["it's", "x'y"])
+        #expect(PythonLiteral.strings("plain text") == ["plain text"])
+        #expect(PythonLiteral.strings("[]") == [])
+    }
+
+    @Test func mammoClipCSVReadsBreastsAndDrawsLikeTheReference() throws {
+        try TinyCohort.ready.get()
+        let train = try ImageTextDataset.mammoClipCSV(TinyCohort.csv, imageRoot: TinyCohort.images, splits: ["train"])
+        let test = try ImageTextDataset.mammoClipCSV(TinyCohort.csv, imageRoot: TinyCohort.images, splits: ["test"])
+        #expect(!train.samples.isEmpty && !test.samples.isEmpty)
+        #expect(Set(train.samples.map(\.patientID)).isDisjoint(with: Set(test.samples.map(\.patientID))))
+        for sample in train.samples {
+            #expect(sample.cc.count == 1 && sample.mlo.count == 1 && sample.texts.count == 2 && sample.paraphrases.count == 2)
+            #expect(sample.texts.allSatisfy { $0 == $0.lowercased() && !$0.contains("[") })
+        }
+        var rng = SeededRandom(seed: 1, salt: 1)
+        var orders = Set<String>()
+        for _ in 0..<20 {
+            let (a, b, t1, t2) = train.samples[0].draw(&rng, training: true)
+            #expect(Set([a, b]) == Set([train.samples[0].cc[0], train.samples[0].mlo[0]]))
+            #expect(!t1.isEmpty && !t2.isEmpty)
+            orders.insert(a.lastPathComponent)
+        }
+        #expect(orders.count == 2, "CC and MLO come in both orders")
+        let fixed = train.samples[0].draw(&rng, training: false)
+        #expect(fixed.0 == train.samples[0].cc[0] && fixed.2 == train.samples[0].texts[0])
+
+        // Clear errors for a missing column and a missing image.
+        let bad = TinyCohort.root.appendingPathComponent("bad.csv")
+        try CSVFile.write([["patient_id", "image"], ["P1", "['x.png']"]], to: bad)
+        #expect(throws: TrainingError.badData(path: bad.path, reason: "missing column 'text' (columns: patient_id, image)")) {
+            try ImageTextDataset.mammoClipCSV(bad, imageRoot: TinyCohort.images, splits: ["train"])
+        }
+        try CSVFile.write([["patient_id", "image", "text"], ["P1", "['x.png']", "['some report text here']"]], to: bad)
+        do {
+            _ = try ImageTextDataset.mammoClipCSV(bad, imageRoot: TinyCohort.images, splits: ["train"])
+            Issue.record("a missing image was accepted")
+        } catch let error as TrainingError {
+            #expect("\(error)".contains("image 'x.png' not found"))
+        }
+    }
+
+    @Test func augmentationIsSeededAndMovesBoxesWithThePixels() throws {
+        let augmenter = Augmenter()
+        let (h, w) = (64, 48)
+        // A bright square on a dark image.
+        var pixels = [Float](repeating: 0, count: h * w)
+        for y in 20..<30 { for x in 10..<18 { pixels[y * w + x] = 1 } }
+        let image = try Tensor(pixels, shape: [1, 1, h, w])
+        var identity = Augmenter()
+        (identity.horizontalFlip, identity.verticalFlip, identity.affine, identity.elastic) = (0, 0, 0, 0)
+        var rng = SeededRandom(seed: 5, salt: 2)
+        let same = try identity.apply(identity.draw(&rng, width: w, height: h), to: image)
+        #expect(try maxDifference(same, image) < 1e-5)
+        var flips = identity
+        (flips.horizontalFlip, flips.verticalFlip) = (1, 0)
+        #expect(try maxDifference(flips.apply(flips.draw(&rng, width: w, height: h), to: image), image.flip([3])) < 1e-5)
+
+        for seed in 0..<12 {
+            var a = SeededRandom(seed: UInt64(seed), salt: 3), b = SeededRandom(seed: UInt64(seed), salt: 3)
+            var noElastic = augmenter
+            noElastic.elastic = 0
+            let draw = noElastic.draw(&a, width: w, height: h)
+            let out = try noElastic.apply(draw, to: image)
+            #expect(try maxDifference(out, noElastic.apply(noElastic.draw(&b, width: w, height: h), to: image)) == 0, "seeded")
+            guard let box = noElastic.transform(box: (10, 20, 18, 30), draw, width: w, height: h) else { continue }
+            // Every clearly bright output pixel lies in the transformed box (one pixel of resampling slack).
+            let values = try out.toArray(Float.self)
+            for y in 0..<h {
+                for x in 0..<w where values[y * w + x] > 0.5 {
+                    #expect(Double(x) + 0.5 >= box.x0 - 1 && Double(x) + 0.5 <= box.x1 + 1 && Double(y) + 0.5 >= box.y0 - 1 && Double(y) + 0.5 <= box.y1 + 1,
+                            "seed \(seed): bright pixel (\(x), \(y)) outside \(box)")
+                }
+            }
+        }
+        // The elastic part stays small at the reference's settings (alpha 10, sigma 15).
+        let offsets = try augmenter.elasticOffsets(seed: 9, height: h, width: w)
+        #expect(try offsets.abs().max().item() * Double(w) / 2 < 1.0)
+    }
+
+    @Test func loaderGivesTheSameBatchesInOrderWithAnyWorkerCount() throws {
+        let make: @Sendable (Int) throws -> [Int] = { n in
+            var rng = SeededRandom(seed: 7, salt: 4, UInt64(n))
+            usleep(UInt32(rng.integer(0...2000)))
+            return [n, rng.integer(0...1000)]
+        }
+        func all(_ workers: Int) throws -> [[Int]] {
+            let loader = BatchLoader<[Int]>(start: 3, end: 40, workers: workers, prefetch: 3, make: make)
+            var out: [[Int]] = []
+            while let b = try loader.next() { out.append(b) }
+            return out
+        }
+        let one = try all(1)
+        #expect(one.map { $0[0] } == Array(3..<40))
+        #expect(try all(4) == one)
+        let failing = BatchLoader<Int>(start: 0, end: 5, workers: 2, prefetch: 2) { n in
+            if n == 2 { throw TrainingError.badData(path: "x", reason: "broken") }
+            return n
+        }
+        #expect(try failing.next() == 0)
+        #expect(try failing.next() == 1)
+        #expect(throws: TrainingError.self) { try failing.next() }
+        failing.stop()
+    }
+
+    @Test func configurationReadsYAMLWithOverridesAndRejectsUnknownKeys() throws {
+        let url = TinyCohort.root.appendingPathComponent("run.yaml")
+        try FileManager.default.createDirectory(at: TinyCohort.root, withIntermediateDirectories: true)
+        try "model:\n  preset: tiny\ntraining:\n  batch_size: 12\n  clip_norm: 1.0\naugmentation:\n  elastic: 0\n".write(to: url, atomically: true, encoding: .utf8)
+        let config = try PretrainConfig.load(yaml: url, overrides: ["training.learning_rate=0.01", "output=/tmp/x", "data.train_splits=[a, b]"])
+        #expect(config.training.batchSize == 12 && config.training.clipNorm == 1.0 && config.augmentation.elastic == 0)
+        #expect(config.training.learningRate == 0.01 && config.output == "/tmp/x" && config.data.trainSplits == ["a", "b"])
+        #expect(config.training.epochs == 15, "defaults fill the rest")
+        #expect(throws: TrainingError.self) { try PretrainConfig.load(yaml: nil, overrides: ["training.batch_sise=3"]) }
+        #expect(throws: TrainingError.self) { try PretrainConfig.load(yaml: nil, overrides: ["trainer.epochs=3"]) }
+        #expect(throws: TrainingError.self) { try PretrainConfig.load(yaml: nil, overrides: ["training.epochs=many"]) }
+        for name in ["tiny", "b2", "b5"] {
+            let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("configs/pretrain/\(name).yaml")
+            #expect(throws: Never.self) { try PretrainConfig.load(yaml: file, overrides: []) }
+        }
+    }
+}
