@@ -92,7 +92,10 @@ public final class Pretrainer {
             : nil
         optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: t.learningRate, weightDecay: t.weightDecay))
         checkpointer = Checkpointer(directory: output.appendingPathComponent("checkpoints"), keep: max(1, t.keepCheckpoints))
-        let fingerprint = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        // Sorted keys: JSONEncoder's key order can differ between processes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let fingerprint = String(decoding: try encoder.encode(config), as: UTF8.self)
         if let latest = checkpointer.latest() {
             state = try checkpointer.restore(latest, model: model, optimizer: optimizer)
             guard state.configFingerprint == fingerprint else {
@@ -244,9 +247,11 @@ public final class Pretrainer {
             state.epoch += 1
             state.batchInEpoch = 0
             try checkpointer.save(model: model, optimizer: optimizer, state: state)
+            try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
         }
         _ = lastLoss
         try checkpointer.save(model: model, optimizer: optimizer, state: state)
+        try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
         try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
         return state
     }

@@ -178,4 +178,52 @@ enum CLI {
         #expect(preprocess.status == 0, "\(preprocess.error)")
         #expect(preprocess.output.contains("0 failed"))
     }
+
+    /// A pretraining run killed with SIGKILL after a checkpoint and started again ends with exactly the
+    /// weights of an uninterrupted run.
+    @Test func pretrainResumesAfterSIGKILLToTheSameWeights() throws {
+        let root = CLI.folder("pretrain")
+        try? FileManager.default.removeItem(at: root)
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let cohort = root.appendingPathComponent("cohort"), prepared = root.appendingPathComponent("prepared")
+        #expect(try CLI.run(["synth", "--patients", "8", "--seed", "4", "--size", "128x80", "--out", cohort.path]).status == 0)
+        #expect(try CLI.run(["preprocess", cohort.appendingPathComponent("dicom").path, "--out", prepared.path, "--size", "64x40",
+                             "--keep-file-names"]).status == 0)
+        func arguments(_ output: URL) -> [String] {
+            ["pretrain", "--threads", "2", "--set", "model.input_height=64", "--set", "model.input_width=40", "--set", "model.max_text_length=48",
+             "--set", "data.csv=\(cohort.path)/mammoclip/pretrain.csv", "--set", "data.images=\(prepared.path)/images",
+             "--set", "data.train_splits=[train, validation]", "--set", "data.validation_splits=[test]", "--set", "data.vocabulary_size=300",
+             "--set", "training.epochs=2", "--set", "training.batch_size=4", "--set", "training.learning_rate=0.002",
+             "--set", "training.checkpoint_every=2", "--set", "training.workers=2", "--set", "output=\(output.path)"]
+        }
+        let whole = root.appendingPathComponent("whole"), cut = root.appendingPathComponent("cut")
+        let reference = try CLI.run(arguments(whole))
+        #expect(reference.status == 0, "\(reference.error)")
+
+        // Start, wait for the second checkpoint, kill -9, start again.
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments(cut)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let latest = cut.appendingPathComponent("checkpoints/latest")
+        let deadline = Date().addingTimeInterval(300)
+        while Date() < deadline {
+            if let name = try? String(contentsOf: latest, encoding: .utf8), name >= "step-0000002" { break }
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let resumed = try CLI.run(arguments(cut))
+        #expect(resumed.status == 0, "\(resumed.error)")
+
+        let a = try SafetensorsFile(url: whole.appendingPathComponent("final/model.safetensors")).tensors()
+        let b = try SafetensorsFile(url: cut.appendingPathComponent("final/model.safetensors")).tensors()
+        #expect(a.keys.sorted() == b.keys.sorted())
+        var worst = 0.0
+        for (name, tensor) in a { worst = Swift.max(worst, try (tensor.to(.float64) - b[name]!.to(.float64)).abs().max().item()) }
+        #expect(worst == 0, "largest weight difference after resuming: \(worst)")
+    }
 }

@@ -21,11 +21,13 @@ import Torch
         let early = losses.prefix(3).reduce(0, +) / 3, late = losses.suffix(3).reduce(0, +) / 3
         #expect(late < early * 0.8, "loss \(early) -> \(late)")
         let output = URL(fileURLWithPath: config.output)
-        for path in ["final/model.safetensors", "best/config.json", "tokenizer/vocab.txt", "metrics.jsonl", "checkpoints/latest"] {
+        for path in ["final/model.safetensors", "best/config.json", "tokenizer/vocab.txt", "metrics.jsonl", "checkpoints/latest", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(path).path), "\(path)")
         }
         let lines = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.contains { $0.contains("validation_loss") } && lines.contains { $0.contains("\"image_image\"") })
+        let report = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("<svg") && report.contains("Validation loss") && report.contains("<polyline"))
         let pipeline = try MammoClipPipeline(path: output.appendingPathComponent("final"))
         #expect(try pipeline.embed(texts: ["mass in the left breast"]).shape == [1, 64])
         // Parameters of at most one dimension get no weight decay.
