@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: setup build release test demo reference-env fixtures bench bench-models bench-dicom fuzz doctor clean
+.PHONY: setup build release test demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -54,6 +54,10 @@ fixtures: reference-env
 bench: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-bench
 	bash scripts/torch-python.sh benchmarks/engine/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-bench" --threads $(THREADS)
+
+bench-pretrain: reference-env
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-train-bench
+	bash scripts/torch-python.sh benchmarks/pretrain/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-train-bench" --threads $(THREADS)
 
 bench-models: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench

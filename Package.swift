@@ -88,6 +88,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),
+        .executableTarget(name: "mammofm-train-bench", dependencies: ["Torch", "MammoModels", "MammoTraining"], path: "benchmarks/pretrain/swift"),
         .executableTarget(name: "mammofm-model-bench", dependencies: ["Torch", "MammoModels"], path: "benchmarks/models/swift"),
         .testTarget(name: "TorchTests", dependencies: ["Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoTextTests", dependencies: ["MammoText", "Torch"], exclude: ["Fixtures"]),

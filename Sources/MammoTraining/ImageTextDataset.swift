@@ -30,6 +30,10 @@ public struct BreastImageText: Sendable, Equatable {
     public var other: [URL]
     public var texts: [String]
     public var paraphrases: [String]
+    /// Image-label samples: the finding categories of the CC and MLO image; the texts are then
+    /// synthesised from them (`FindingPrompts`) instead of read.
+    public var ccFindings: Set<String>? = nil
+    public var mloFindings: Set<String>? = nil
 }
 
 /// Image-text pretraining data in the Mammo-CLIP CSV layout (`patient_id`, `laterality`, `image`,
@@ -37,8 +41,64 @@ public struct BreastImageText: Sendable, Equatable {
 /// `imageRoot/<patient_id>/<name>` or `imageRoot/<name>`.
 public struct ImageTextDataset: Sendable {
     public var samples: [BreastImageText]
+    /// Consecutive sources and their sampling weights (one source: every sample once per epoch).
+    public var sources: [(count: Int, weight: Double)]
 
-    public init(samples: [BreastImageText]) { self.samples = samples }
+    public init(samples: [BreastImageText]) {
+        self.samples = samples
+        sources = [(samples.count, 1)]
+    }
+
+    /// Several data sets drawn with the given weights: an epoch has as many samples as all together,
+    /// each from source i with probability weight_i / sum of weights.
+    public static func mixed(_ parts: [(ImageTextDataset, Double)]) -> ImageTextDataset {
+        var mixed = ImageTextDataset(samples: parts.flatMap(\.0.samples))
+        mixed.sources = parts.map { ($0.0.samples.count, $0.1) }.filter { $0.count > 0 }
+        return mixed
+    }
+
+    /// Image-label data in the VinDr-Mammo layout (finding_annotations.csv): one sample per breast of a
+    /// study with its CC and MLO images and their finding categories; PNGs at `imageRoot/<image_id>.png`.
+    public static func vindr(_ csv: URL, imageRoot: URL, splits: Set<String>) throws -> ImageTextDataset {
+        let rows: [[String]]
+        do { rows = try CSVFile.read(csv) } catch { throw TrainingError.badData(path: csv.path, reason: "\(error)") }
+        guard let header = rows.first else { throw TrainingError.badData(path: csv.path, reason: "empty CSV") }
+        func column(_ name: String) throws -> Int {
+            guard let i = header.firstIndex(of: name) else {
+                throw TrainingError.badData(path: csv.path, reason: "missing column '\(name)' (columns: \(header.joined(separator: ", ")))")
+            }
+            return i
+        }
+        let study = try column("study_id"), image = try column("image_id"), laterality = try column("laterality")
+        let view = try column("view_position"), categories = try column("finding_categories"), split = try column("split")
+        struct Breast { var cc: [String: Set<String>] = [:]; var mlo: [String: Set<String>] = [:]; var order: [String] = [] }
+        var breasts: [String: Breast] = [:], keys: [String] = []
+        for (n, row) in rows.enumerated().dropFirst() where splits.contains(row[split]) {
+            let key = row[study] + "/" + row[laterality]
+            if breasts[key] == nil { breasts[key] = Breast(); keys.append(key) }
+            let found = Set(PythonLiteral.strings(row[categories]).filter { $0 != "No Finding" })
+            switch row[view].uppercased() {
+            case "CC": breasts[key]!.cc[row[image], default: []].formUnion(found)
+            case "MLO": breasts[key]!.mlo[row[image], default: []].formUnion(found)
+            default: throw TrainingError.badData(path: csv.path, reason: "line \(n + 1): view '\(row[view])' is neither CC nor MLO")
+            }
+        }
+        var samples: [BreastImageText] = []
+        for key in keys {
+            let b = breasts[key]!
+            guard let cc = b.cc.keys.sorted().first ?? b.mlo.keys.sorted().first,
+                  let mlo = b.mlo.keys.sorted().first ?? b.cc.keys.sorted().first else { continue }
+            let url = { (id: String) -> URL in imageRoot.appendingPathComponent("\(id).png") }
+            for id in [cc, mlo] where !FileManager.default.fileExists(atPath: url(id).path) {
+                throw TrainingError.badData(path: csv.path, reason: "image '\(id)' not found as \(url(id).path)")
+            }
+            let side = key.hasSuffix("/L") ? "L" : "R"
+            samples.append(BreastImageText(patientID: String(key.split(separator: "/").first ?? ""), laterality: side, cc: [url(cc)], mlo: [url(mlo)],
+                                           other: [], texts: [], paraphrases: [], ccFindings: b.cc[cc] ?? b.mlo[cc] ?? [],
+                                           mloFindings: b.mlo[mlo] ?? b.cc[mlo] ?? []))
+        }
+        return ImageTextDataset(samples: samples)
+    }
 
     /// Rows whose `split` column (when the CSV has one) is in `splits`, else whose `fold` is in `folds`.
     public static func mammoClipCSV(_ csv: URL, imageRoot: URL, splits: Set<String>, folds: Set<Int>? = nil) throws -> ImageTextDataset {
@@ -97,8 +157,18 @@ public struct ImageTextDataset: Sendable {
         return ImageTextDataset(samples: samples)
     }
 
-    /// Every text, for building a vocabulary.
-    public var allTexts: [String] { samples.flatMap { $0.texts + $0.paraphrases } }
+    /// Every text, for building a vocabulary (for image-label samples, every template they can produce).
+    public var allTexts: [String] {
+        var texts = samples.flatMap { $0.texts + $0.paraphrases }
+        if samples.contains(where: { $0.ccFindings != nil }) {
+            for finding in FindingPrompts.findings {
+                for side in ["left", "right"] {
+                    texts += FindingPrompts.templates(finding, side: side, positive: true) + FindingPrompts.templates(finding, side: side, positive: false)
+                }
+            }
+        }
+        return texts
+    }
 }
 
 extension BreastImageText {
@@ -107,6 +177,17 @@ extension BreastImageText {
     /// with replacement, each replaced by its paraphrase with probability 0.5. Without `training` the
     /// choice is fixed (first CC, first MLO, first two sections, no paraphrase).
     public func draw(_ rng: inout SeededRandom, training: Bool) -> (URL, URL, String, String) {
+        if let ccFindings, let mloFindings {
+            // Image-label sample: a text per view from its findings.
+            let side = laterality.uppercased().hasPrefix("L") ? "left" : "right"
+            func text(_ findings: Set<String>) -> String {
+                FindingPrompts.text(present: findings, side: side, pick: { training ? rng.integer(0...($0 - 1)) : 0 },
+                                    shuffle: { if training { rng.shuffle(&$0) } })
+            }
+            let first = (cc[0], text(ccFindings)), second = (mlo[0], text(mloFindings))
+            let (a, b) = training && rng.chance(0.5) ? (second, first) : (first, second)
+            return (a.0, b.0, a.1, b.1)
+        }
         let images: (URL, URL)
         if !cc.isEmpty && !mlo.isEmpty {
             let a = training ? rng.pick(cc) : cc[0], b = training ? rng.pick(mlo) : mlo[0]

@@ -22,6 +22,12 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var validationSplits = ["validation"]
         /// Used when the CSV has no `split` column.
         public var validationFold = 0
+        /// Image-label data in the VinDr layout (finding_annotations.csv, PNGs named by image id in
+        /// `images`), mixed in with this sampling weight relative to the image-text data's 1; empty: none.
+        public var labels = ""
+        public var labelsWeight = 1.0
+        /// Splits of the labels CSV to train on (VinDr: training / test).
+        public var labelsSplits = ["training"]
         /// A WordPiece tokenizer folder (vocab.txt), or "build" to build a vocabulary from the training texts.
         public var tokenizer = "build"
         public var vocabularySize = 2000

@@ -51,8 +51,12 @@ public final class Pretrainer {
         output = URL(fileURLWithPath: config.output)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let csv = URL(fileURLWithPath: config.data.csv), images = URL(fileURLWithPath: config.data.images)
-        let trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),
+        var trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),
                                                           folds: Set(0..<100).subtracting([config.data.validationFold]))
+        if !config.data.labels.isEmpty {
+            let labels = try ImageTextDataset.vindr(URL(fileURLWithPath: config.data.labels), imageRoot: images, splits: Set(config.data.labelsSplits))
+            trainData = .mixed([(trainData, 1), (labels, config.data.labelsWeight)])
+        }
         guard trainData.samples.count >= t.batchSize * t.accumulationSteps else {
             throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps))")
         }

@@ -35,11 +35,19 @@ public struct PretrainingBatchBuilder: @unchecked Sendable {
         self.seed = seed
     }
 
-    /// The sample order of an epoch (a seeded permutation; identity without training).
+    /// The sample order of an epoch: a seeded permutation, or with several sources, draws by their
+    /// weights; the identity without training.
     public func order(epoch: Int) -> [Int] {
         var order = Array(dataset.samples.indices)
-        if augmenter != nil {
-            var rng = SeededRandom(seed: seed, salt: 12, UInt64(epoch))
+        guard augmenter != nil else { return order }
+        var rng = SeededRandom(seed: seed, salt: 12, UInt64(epoch))
+        if dataset.sources.count > 1 {
+            let starts = dataset.sources.indices.map { i in dataset.sources[..<i].reduce(0) { $0 + $1.count } }
+            order = order.map { _ in
+                let source = rng.weighted(dataset.sources.map(\.weight))
+                return starts[source] + rng.integer(0...(dataset.sources[source].count - 1))
+            }
+        } else {
             rng.shuffle(&order)
         }
         return order

@@ -39,3 +39,22 @@ import Torch
         #expect(!small.encode("spiculated").ids.contains(small.vocabulary["[UNK]"]!))
     }
 }
+
+@Suite struct FindingPromptTests {
+    @Test func templatesAndTexts() {
+        let mass = FindingPrompts.templates("Mass", side: "left", positive: true)
+        #expect(mass.first == "there is a mass in the left breast")
+        #expect(mass.count == 6 * 10 * 4 && Set(mass).count == mass.count)
+        #expect(mass.allSatisfy { $0.contains("mass") && $0.contains("left breast") })
+        #expect(FindingPrompts.templates("Asymmetry", side: "right", positive: false).isEmpty)
+        #expect(FindingPrompts.templates("Suspicious Calcification", side: "right", positive: false).first == "there is no suspicious calcifications in the right breast")
+        // Evaluation: the first template of each, positives then negatives of the main findings absent.
+        let text = FindingPrompts.text(present: ["Mass"], side: "left", pick: { _ in 0 }, shuffle: { _ in })
+        #expect(text == "there is a mass in the left breast. there is no suspicious calcifications in the left breast. there is no architectural distortion in the left breast")
+        #expect(FindingPrompts.text(present: [], side: "right", pick: { _ in 0 }, shuffle: { _ in }) == "no mammographic evidence of malignancy")
+        var rng = SeededRandom(seed: 1, salt: 1)
+        let drawn = FindingPrompts.text(present: ["Suspicious Calcification", "Skin Thickening"], side: "right",
+                                        pick: { rng.integer(0...($0 - 1)) }, shuffle: { rng.shuffle(&$0) })
+        #expect(drawn.contains("calcifications") && drawn.contains("skin thickening") && drawn.contains("no mass"))
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import MammoImaging
+import MammoText
 import MammoSynth
 @testable import MammoTraining
 import Testing
@@ -171,5 +172,53 @@ enum TinyCohort {
                 .appendingPathComponent("configs/pretrain/\(name).yaml")
             #expect(throws: Never.self) { try PretrainConfig.load(yaml: file, overrides: []) }
         }
+    }
+}
+
+@Suite(.serialized) struct ImageLabelDataTests {
+    @Test func vindrAnnotationsBecomeBreastSamplesWithPromptTexts() throws {
+        try TinyCohort.ready.get()
+        let data = try ImageTextDataset.vindr(TinyCohort.vindr, imageRoot: TinyCohort.images, splits: ["training", "test"])
+        let rows = try CSVFile.read(TinyCohort.vindr)
+        let studies = Set(rows.dropFirst().map { $0[0] + "/" + $0[3] })
+        #expect(data.samples.count == studies.count)
+        var withMass = 0
+        for sample in data.samples {
+            let findings = try #require(sample.ccFindings).union(try #require(sample.mloFindings))
+            var rng = SeededRandom(seed: 2, salt: 2)
+            let (_, _, t1, t2) = sample.draw(&rng, training: false)
+            let side = sample.laterality == "L" ? "left" : "right"
+            #expect(t1.contains("\(side) breast") || t1 == "no mammographic evidence of malignancy")
+            if findings.contains("Mass") {
+                withMass += 1
+                #expect((t1 + t2).contains("there is a mass"))
+            } else {
+                #expect(!(t1 + t2).contains("there is a mass"))
+            }
+        }
+        #expect(withMass > 0)
+        let bad = TinyCohort.root.appendingPathComponent("bad-vindr.csv")
+        try CSVFile.write([["study_id", "image_id"], ["S", "I"]], to: bad)
+        #expect(throws: TrainingError.self) { try ImageTextDataset.vindr(bad, imageRoot: TinyCohort.images, splits: ["training"]) }
+    }
+
+    @Test func mixedSourcesAreDrawnByWeight() throws {
+        let sample = BreastImageText(patientID: "P", laterality: "L", cc: [URL(fileURLWithPath: "/a.png")], mlo: [], other: [],
+                                     texts: ["t"], paraphrases: ["t"])
+        let a = ImageTextDataset(samples: Array(repeating: sample, count: 100)), b = ImageTextDataset(samples: Array(repeating: sample, count: 50))
+        let mixed = ImageTextDataset.mixed([(a, 1), (b, 3)])
+        let tokenizer = try WordPieceTokenizer(vocabulary: VocabularyBuilder.build(from: ["t"], size: 20))
+        let builder = PretrainingBatchBuilder(dataset: mixed, tokenizer: tokenizer, inputHeight: 8, inputWidth: 8, channels: 3,
+                                              maxTextLength: 8, augmenter: Augmenter(), seed: 4)
+        var fromB = 0, total = 0
+        for epoch in 0..<20 {
+            let order = builder.order(epoch: epoch)
+            #expect(order.count == 150)
+            fromB += order.filter { $0 >= 100 }.count
+            total += order.count
+        }
+        let share = Double(fromB) / Double(total)
+        #expect(share > 0.7 && share < 0.8, "share of the weight-3 source: \(share)")
+        #expect(builder.order(epoch: 3) == builder.order(epoch: 3))
     }
 }

@@ -1,0 +1,128 @@
+"""Pretraining step benchmark: one optimiser step of the dual encoder (two views and two texts per
+sample through EfficientNet + BERT, the Mammo-CLIP loss, backward, AdamW with the decay split),
+MammoFM against the same step in PyTorch eager (efficientnet_pytorch + transformers), same libtorch
+and thread count, each side in a fresh process. Workloads: the tiny configuration (batch 16 at
+256 x 160, 64 tokens) and B5 + BERT-base at 1520 x 912 with 256 tokens (batch 1 by default; b2 if
+memory allows). Run with `make bench-pretrain`.
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+WORKLOADS = ["tiny_b16", "b5_bertbase_b1"]
+
+
+class DualEncoder(torch.nn.Module):
+    def __init__(self, image, image_dim, text, text_dim, dim, pooling_eos=True):
+        super().__init__()
+        self.image, self.text = image, text
+        self.image_projection = torch.nn.Linear(image_dim, dim)
+        self.text_projection = torch.nn.Linear(text_dim, dim)
+        self.logit_scale = torch.nn.Parameter(torch.tensor(2.659260036932778))
+
+    def encode_image(self, x):
+        features = self.image._avg_pooling(self.image.extract_features(x)).flatten(1)
+        return F.normalize(self.image_projection(features), dim=1)
+
+    def encode_text(self, ids, mask):
+        states = self.text(input_ids=ids, attention_mask=mask).last_hidden_state
+        last = mask.sum(1) - 1
+        return F.normalize(self.text_projection(states[torch.arange(ids.shape[0]), last]), dim=1)
+
+
+def contrastive(i1, i2, t1, t2, scale):
+    labels = torch.arange(i1.shape[0])
+    s = scale.exp()
+
+    def ce(a, b):
+        return F.cross_entropy(s * a @ b.T, labels)
+
+    i2t = (ce(i1, t1) + ce(i2, t1) + ce(i1, t2) + ce(i2, t2)) / 4
+    t2i = (ce(t1, i1) + ce(t1, i2) + ce(t2, i1) + ce(t2, i2)) / 4
+    return (i2t + t2i) / 2 + (ce(i1, i2) + ce(i2, i1)) / 2 + 0.5 * (ce(t2, t1) + ce(t1, t2)) / 2
+
+
+def worker(name, iterations):
+    from efficientnet_pytorch import EfficientNet
+    from transformers import BertConfig, BertModel
+    torch.manual_seed(1)
+    if name == "tiny_b16":
+        from efficientnet_pytorch.utils import efficientnet
+        blocks, params = efficientnet(width_coefficient=0.25, depth_coefficient=0.34, image_size=256, dropout_rate=0.2,
+                                      drop_connect_rate=0.2, include_top=False)
+        image = EfficientNet(blocks, params)
+        text = BertModel(BertConfig(vocab_size=2000, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                                    intermediate_size=128, max_position_embeddings=128))
+        model = DualEncoder(image, image._conv_head.out_channels, text, 64, 64)
+        n, h, w, length, vocab = 16, 256, 160, 64, 2000
+    else:
+        image = EfficientNet.from_name("efficientnet-b5")
+        text = BertModel(BertConfig(vocab_size=28996))
+        model = DualEncoder(image, 2048, text, 768, 512)
+        n, h, w, length, vocab = (2 if name.endswith("b2") else 1), 1520, 912, 256, 28996
+    model.train()
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 1e-4}, {"params": no_decay, "weight_decay": 0.0}], lr=5e-5)
+    torch.manual_seed(7)
+    views = [torch.randn(n, 3, h, w) for _ in range(2)]
+    texts = [torch.randint(1000, vocab, (n, length)) for _ in range(2)]
+    mask = torch.ones(n, length, dtype=torch.long)
+
+    def step():
+        loss = contrastive(model.encode_image(views[0]), model.encode_image(views[1]), model.encode_text(texts[0], mask),
+                           model.encode_text(texts[1], mask), model.logit_scale)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        return loss.item()
+
+    step()
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter_ns()
+        loss = step()
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak, "loss": loss}))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--swift-binary", help="the mammofm-train-bench executable")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.worker:
+        worker(args.worker, args.iterations)
+        return
+    if not args.swift_binary:
+        parser.error("--swift-binary is required")
+    common = ["--threads", str(args.threads), "--iterations", str(args.iterations)]
+    rows = []
+    for name in args.workloads.split(","):
+        # Alternate which side runs first per workload, fresh processes each time.
+        swift = json.loads(subprocess.run([args.swift_binary, "--workload", name] + common, check=True, capture_output=True, text=True).stdout)
+        python = json.loads(subprocess.run([sys.executable, __file__, "--worker", name] + common, check=True, capture_output=True,
+                                           text=True).stdout)
+        rows.append((name, swift, python))
+        print(f"done {name}", file=sys.stderr)
+    print(f"pretraining step benchmark: libtorch {torch.__version__}, {args.threads} threads, median of {args.iterations} steps after "
+          "one warm-up, fresh process per workload and side; ratio = PyTorch time / MammoFM time")
+    print(f"{'workload':16} {'MammoFM ms':>11} {'PyTorch ms':>11} {'ratio':>6} {'MammoFM MB':>11} {'PyTorch MB':>11}")
+    for name, s, p in rows:
+        print(f"{name:16} {s['median_ms']:11.1f} {p['median_ms']:11.1f} {p['median_ms'] / s['median_ms']:6.2f} "
+              f"{s['peak_rss_mb']:11.0f} {p['peak_rss_mb']:11.0f}")
+
+
+if __name__ == "__main__":
+    main()

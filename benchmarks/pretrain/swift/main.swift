@@ -1,0 +1,75 @@
+// Times pretraining optimiser steps in a fresh process and prints one JSON object:
+// {"name", "median_ms", "iterations", "peak_rss_mb", "loss"}. A step: both views and both texts of a
+// batch through the dual encoder, the Mammo-CLIP loss, backward, AdamW (decay split). Inputs are seeded
+// random images and token ids; the PyTorch side (compare.py) runs the same step.
+import Foundation
+import MammoModels
+import MammoTraining
+import Torch
+
+struct Workload {
+    var config: MammoClipConfig
+    var batch: Int
+    static func named(_ name: String) throws -> Workload {
+        switch name {
+        case "tiny_b16": return Workload(config: try .tiny(vocabularySize: 2000), batch: 16)
+        case "b5_bertbase_b1", "b5_bertbase_b2":
+            var config = try MammoClipConfig.b5()
+            config.text.maxLength = 256
+            return Workload(config: config, batch: name.hasSuffix("b2") ? 2 : 1)
+        default: throw TorchError.invalidArgument("unknown workload '\(name)': tiny_b16, b5_bertbase_b1, b5_bertbase_b2")
+        }
+    }
+}
+
+var workloadName = "tiny_b16", threads = ProcessInfo.processInfo.activeProcessorCount, iterations = 3
+var i = 1
+let arguments = CommandLine.arguments
+while i + 1 < arguments.count {
+    switch arguments[i] {
+    case "--workload": workloadName = arguments[i + 1]
+    case "--threads": threads = Int(arguments[i + 1]) ?? threads
+    case "--iterations": iterations = Int(arguments[i + 1]) ?? iterations
+    default: break
+    }
+    i += 2
+}
+
+do {
+    Torch.threadCount = threads
+    let workload = try Workload.named(workloadName)
+    let c = workload.config
+    Torch.manualSeed(1)
+    let model = try MammoClip(config: c)
+    model.train()
+    let optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: 5e-5, weightDecay: 1e-4))
+    let n = workload.batch, length = c.text.maxLength
+    Torch.manualSeed(7)
+    let views = try (0..<2).map { _ in try Tensor.randn([n, 3, c.image.inputHeight, c.image.inputWidth]) }
+    let texts = try (0..<2).map { _ in try Tensor.randint(low: 1000, high: c.text.bert.vocabSize, shape: [n, length]) }
+    let mask = try Tensor.ones([n, length], dtype: .int64)
+    let loss = MammoClipLoss()
+    var lastLoss = 0.0
+    func step() throws {
+        let terms = try loss(image1: model.encodeImage(views[0]), image2: model.encodeImage(views[1]),
+                             text1: model.encodeText(inputIds: texts[0], attentionMask: mask),
+                             text2: model.encodeText(inputIds: texts[1], attentionMask: mask), logitScale: model.logitScale)
+        try terms.total.backward()
+        try optimizer.step()
+        try optimizer.zeroGrad()
+        lastLoss = try terms.total.item()
+    }
+    try step() // warm-up
+    var times: [Double] = []
+    for _ in 0..<iterations {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try step()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    print(#"{"name": "\#(workloadName)", "median_ms": \#(times.sorted()[times.count / 2]), "iterations": \#(iterations), "peak_rss_mb": \#(Double(usage.ru_maxrss) / 1024), "loss": \#(lastLoss)}"#)
+} catch {
+    FileHandle.standardError.write(Data("mammofm-train-bench: \(error)\n".utf8))
+    exit(1)
+}
