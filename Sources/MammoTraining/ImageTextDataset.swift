@@ -60,27 +60,20 @@ public struct ImageTextDataset: Sendable {
     /// Image-label data in the VinDr-Mammo layout (finding_annotations.csv): one sample per breast of a
     /// study with its CC and MLO images and their finding categories; PNGs at `imageRoot/<image_id>.png`.
     public static func vindr(_ csv: URL, imageRoot: URL, splits: Set<String>) throws -> ImageTextDataset {
-        let rows: [[String]]
-        do { rows = try CSVFile.read(csv) } catch { throw TrainingError.badData(path: csv.path, reason: "\(error)") }
-        guard let header = rows.first else { throw TrainingError.badData(path: csv.path, reason: "empty CSV") }
-        func column(_ name: String) throws -> Int {
-            guard let i = header.firstIndex(of: name) else {
-                throw TrainingError.badData(path: csv.path, reason: "missing column '\(name)' (columns: \(header.joined(separator: ", ")))")
-            }
-            return i
-        }
+        let table = try CSVTable(csv)
+        let column = table.column
         let study = try column("study_id"), image = try column("image_id"), laterality = try column("laterality")
         let view = try column("view_position"), categories = try column("finding_categories"), split = try column("split")
         struct Breast { var cc: [String: Set<String>] = [:]; var mlo: [String: Set<String>] = [:]; var order: [String] = [] }
         var breasts: [String: Breast] = [:], keys: [String] = []
-        for (n, row) in rows.enumerated().dropFirst() where splits.contains(row[split]) {
+        for (n, row) in table.rows.enumerated() where splits.contains(row[split]) {
             let key = row[study] + "/" + row[laterality]
             if breasts[key] == nil { breasts[key] = Breast(); keys.append(key) }
             let found = Set(PythonLiteral.strings(row[categories]).filter { $0 != "No Finding" })
             switch row[view].uppercased() {
             case "CC": breasts[key]!.cc[row[image], default: []].formUnion(found)
             case "MLO": breasts[key]!.mlo[row[image], default: []].formUnion(found)
-            default: throw TrainingError.badData(path: csv.path, reason: "line \(n + 1): view '\(row[view])' is neither CC nor MLO")
+            default: throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): view '\(row[view])' is neither CC nor MLO")
             }
         }
         var samples: [BreastImageText] = []
@@ -102,15 +95,8 @@ public struct ImageTextDataset: Sendable {
 
     /// Rows whose `split` column (when the CSV has one) is in `splits`, else whose `fold` is in `folds`.
     public static func mammoClipCSV(_ csv: URL, imageRoot: URL, splits: Set<String>, folds: Set<Int>? = nil) throws -> ImageTextDataset {
-        let rows: [[String]]
-        do { rows = try CSVFile.read(csv) } catch { throw TrainingError.badData(path: csv.path, reason: "\(error)") }
-        guard let header = rows.first else { throw TrainingError.badData(path: csv.path, reason: "empty CSV") }
-        func column(_ name: String) throws -> Int {
-            guard let i = header.firstIndex(of: name) else {
-                throw TrainingError.badData(path: csv.path, reason: "missing column '\(name)' (columns: \(header.joined(separator: ", ")))")
-            }
-            return i
-        }
+        let table = try CSVTable(csv)
+        let column = table.column, header = table.header
         let patient = try column("patient_id"), text = try column("text")
         let laterality = header.firstIndex(of: "laterality"), image = header.firstIndex(of: "image")
         let cc = header.firstIndex(of: "CC"), mlo = header.firstIndex(of: "MLO")
@@ -128,11 +114,11 @@ public struct ImageTextDataset: Sendable {
             throw TrainingError.badData(path: csv.path, reason: "line \(line + 1): image '\(name)' not found under \(imageRoot.path) (as <patient_id>/\(name) or \(name))")
         }
         var samples: [BreastImageText] = []
-        for (n, row) in rows.enumerated().dropFirst() {
+        for (n, row) in table.rows.enumerated() {
             if let split {
                 guard splits.contains(row[split]) else { continue }
             } else if let folds, let fold {
-                guard let value = Int(row[fold]) else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 1): fold '\(row[fold])' is not a number") }
+                guard let value = Int(row[fold]) else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): fold '\(row[fold])' is not a number") }
                 guard folds.contains(value) else { continue }
             }
             let id = row[patient]
@@ -141,16 +127,16 @@ public struct ImageTextDataset: Sendable {
             let allNames = image.map { PythonLiteral.strings(row[$0]) } ?? []
             let otherNames = allNames.filter { !ccNames.contains($0) && !mloNames.contains($0) }
             let sections = PythonLiteral.strings(row[text]).map(ReportText.clean).filter { !$0.isEmpty }
-            guard !sections.isEmpty else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 1): no usable text") }
+            guard !sections.isEmpty else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): no usable text") }
             var paraphrases = augment.map { PythonLiteral.strings(row[$0]).map(ReportText.clean) } ?? []
             if paraphrases.count != sections.count { paraphrases = sections }
             let sample = BreastImageText(patientID: id, laterality: laterality.map { row[$0] } ?? "",
-                                         cc: try ccNames.map { try locate($0, patient: id, line: n) },
-                                         mlo: try mloNames.map { try locate($0, patient: id, line: n) },
-                                         other: try otherNames.map { try locate($0, patient: id, line: n) },
+                                         cc: try ccNames.map { try locate($0, patient: id, line: n + 1) },
+                                         mlo: try mloNames.map { try locate($0, patient: id, line: n + 1) },
+                                         other: try otherNames.map { try locate($0, patient: id, line: n + 1) },
                                          texts: sections, paraphrases: paraphrases)
             guard !(sample.cc.isEmpty && sample.mlo.isEmpty && sample.other.isEmpty) else {
-                throw TrainingError.badData(path: csv.path, reason: "line \(n + 1): no images")
+                throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): no images")
             }
             samples.append(sample)
         }

@@ -191,7 +191,6 @@ public final class Pretrainer {
         let started = Date()
         var imagesSeen = 0
         var accumulated = 0
-        var lastLoss = 0.0
         epochs: while state.epoch < t.epochs {
             let epoch = state.epoch
             let order = train.order(epoch: epoch)
@@ -212,7 +211,6 @@ public final class Pretrainer {
                 accumulated += 1
                 state.batchInEpoch += 1
                 imagesSeen += 2 * batch.count
-                lastLoss = value
                 guard accumulated == t.accumulationSteps else { continue }
                 accumulated = 0
                 if let clip = t.clipNorm { _ = try clipGradientNorm(optimizer.allParameters, maxNorm: clip) }
@@ -253,7 +251,6 @@ public final class Pretrainer {
             try checkpointer.save(model: model, optimizer: optimizer, state: state)
             try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
         }
-        _ = lastLoss
         try checkpointer.save(model: model, optimizer: optimizer, state: state)
         try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
         try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
@@ -275,7 +272,9 @@ final class MetricsLog {
             }
             try writeAtomically(Data((kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).utf8), to: url)
         } else {
-            FileManager.default.createFile(atPath: url.path, contents: nil)
+            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+                throw TrainingError.checkpoint(path: url.path, reason: "cannot create the metrics file")
+            }
         }
     }
 

@@ -26,17 +26,12 @@ public enum ZeroShotCheck {
     public static func evaluate(model: MammoClipPipeline, vindrCSV: URL, imageRoot: URL, splits: Set<String>,
                                 prompts: [(finding: String, negative: String, positive: String)] = referencePrompts,
                                 batchSize: Int = 32) throws -> [Result] {
-        let rows: [[String]]
-        do { rows = try CSVFile.read(vindrCSV) } catch { throw TrainingError.badData(path: vindrCSV.path, reason: "\(error)") }
-        guard let header = rows.first else { throw TrainingError.badData(path: vindrCSV.path, reason: "empty CSV") }
-        func column(_ name: String) throws -> Int {
-            guard let i = header.firstIndex(of: name) else { throw TrainingError.badData(path: vindrCSV.path, reason: "missing column '\(name)'") }
-            return i
-        }
+        let table = try CSVTable(vindrCSV)
+        let column = table.column
         let imageColumn = try column("image_id"), categories = try column("finding_categories"), splitColumn = try column("split")
         var order: [String] = []
         var findings: [String: Set<String>] = [:]
-        for row in rows.dropFirst() where splits.contains(row[splitColumn]) {
+        for row in table.rows where splits.contains(row[splitColumn]) {
             let id = row[imageColumn]
             if findings[id] == nil { order.append(id); findings[id] = [] }
             for category in PythonLiteral.strings(row[categories]) { findings[id]!.insert(category) }
