@@ -93,8 +93,8 @@ public struct ImageTextDataset: Sendable {
         return ImageTextDataset(samples: samples)
     }
 
-    /// Rows whose `split` column (when the CSV has one) is in `splits`, else whose `fold` is in `folds`.
-    public static func mammoClipCSV(_ csv: URL, imageRoot: URL, splits: Set<String>, folds: Set<Int>? = nil) throws -> ImageTextDataset {
+    /// Rows whose `split` column (when the CSV has one) is in `splits`, else whose `fold` passes `folds`.
+    public static func mammoClipCSV(_ csv: URL, imageRoot: URL, splits: Set<String>, folds: ((Int) -> Bool)? = nil) throws -> ImageTextDataset {
         let table = try CSVTable(csv)
         let column = table.column, header = table.header
         let patient = try column("patient_id"), text = try column("text")
@@ -119,7 +119,7 @@ public struct ImageTextDataset: Sendable {
                 guard splits.contains(row[split]) else { continue }
             } else if let folds, let fold {
                 guard let value = Int(row[fold]) else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): fold '\(row[fold])' is not a number") }
-                guard folds.contains(value) else { continue }
+                guard folds(value) else { continue }
             }
             let id = row[patient]
             let ccNames = cc.map { PythonLiteral.strings(row[$0]) } ?? []

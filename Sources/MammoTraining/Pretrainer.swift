@@ -52,7 +52,7 @@ public final class Pretrainer {
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let csv = URL(fileURLWithPath: config.data.csv), images = URL(fileURLWithPath: config.data.images)
         var trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),
-                                                          folds: Set(0..<100).subtracting([config.data.validationFold]))
+                                                          folds: { $0 != config.data.validationFold })
         if !config.data.labels.isEmpty {
             let labels = try ImageTextDataset.vindr(URL(fileURLWithPath: config.data.labels), imageRoot: images, splits: Set(config.data.labelsSplits))
             trainData = .mixed([(trainData, 1), (labels, config.data.labelsWeight)])
@@ -61,7 +61,7 @@ public final class Pretrainer {
             throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps))")
         }
         let validationData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.validationSplits),
-                                                               folds: [config.data.validationFold])
+                                                               folds: { $0 == config.data.validationFold })
 
         // Tokenizer: a folder, or a vocabulary built from the training texts (saved with the run).
         let tokenizerFolder = output.appendingPathComponent("tokenizer")

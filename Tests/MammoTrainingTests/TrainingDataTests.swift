@@ -78,6 +78,14 @@ enum TinyCohort {
         let fixed = train.samples[0].draw(&rng, training: false)
         #expect(fixed.0 == train.samples[0].cc[0] && fixed.2 == train.samples[0].texts[0])
 
+        // Without a split column the fold column selects rows.
+        let rows = try CSVFile.read(TinyCohort.csv)
+        let splitIndex = try #require(rows[0].firstIndex(of: "split")), foldIndex = try #require(rows[0].firstIndex(of: "fold"))
+        let noSplit = TinyCohort.root.appendingPathComponent("folds.csv")
+        try CSVFile.write(rows.map { row in row.enumerated().filter { $0.offset != splitIndex }.map(\.element) }, to: noSplit)
+        let foldZero = try ImageTextDataset.mammoClipCSV(noSplit, imageRoot: TinyCohort.images, splits: [], folds: { $0 == 0 })
+        #expect(foldZero.samples.count == rows.dropFirst().filter { $0[foldIndex] == "0" }.count && !foldZero.samples.isEmpty)
+
         // Clear errors for a missing column and a missing image.
         let bad = TinyCohort.root.appendingPathComponent("bad.csv")
         try CSVFile.write([["patient_id", "image"], ["P1", "['x.png']"]], to: bad)
