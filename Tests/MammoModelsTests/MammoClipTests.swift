@@ -47,6 +47,20 @@ import Torch
         #expect(try probabilities.argmax(dim: 1).toArray(Int64.self) == [0, 1, 2])
     }
 
+    /// More images than one forward pass takes: embedded in batches, each the same as alone.
+    @Test func pipelineEmbedsManyImagesInBatches() throws {
+        let loaded = try Self.loadOfficial()
+        let pipeline = try MammoClipPipeline(model: loaded.model, tokenizer: loaded.tokenizer)
+        let image = loaded.model.config.image
+        Torch.manualSeed(11)
+        let count = MammoClipPipeline.imageBatchSize + 3
+        let images = try (0..<count).map { _ in try Tensor.rand([1, image.inputHeight, image.inputWidth]) }
+        let all = try pipeline.embed(images: images)
+        #expect(all.shape[0] == count)
+        let last = try pipeline.embed(images: [images[count - 1]])
+        #expect(try maxAbsDifference(all.narrow(dim: 0, start: count - 1, length: 1), last) <= 1e-5)
+    }
+
     @Test func conversionRoundTripsExactly() throws {
         let loaded = try Self.loadOfficial()
         let folder = temporaryFolder("converted")

@@ -31,16 +31,24 @@ public final class MammoClipPipeline {
     /// Embeddings of images given as pixel tensors (H x W or 1 x H x W or C x H x W, any real dtype,
     /// already at the model's input size), normalised the reference's way: replicated to 3 channels,
     /// per-image min-max, then mean/std.
+    /// Images per forward pass in `embed(images:)`.
+    public static let imageBatchSize = 16
+
     public func embed(images: [Tensor], normalize: Bool = true) throws -> Tensor {
         guard !images.isEmpty else { throw ModelError.invalidInput("no images to embed") }
         let channels = model.config.image.efficientNet.inputChannels
-        let batch = try Tensor.cat(images.map { image -> Tensor in
-            let chw = image.rank == 2 ? try image.unsqueeze(0) : image
-            guard chw.rank == 3 else { throw ModelError.invalidInput("an image must be H x W or C x H x W, got \(image.shape)") }
-            return try ImageNormalization.reference(chw.unsqueeze(0), channels: channels, mean: model.config.image.mean,
-                                                    std: model.config.image.std)
-        })
-        return try Autograd.inferenceMode { try model.encodeImage(batch.to(device: device), normalize: normalize) }
+        // In batches, so memory stays bounded however many images are given.
+        var embeddings: [Tensor] = []
+        for start in stride(from: 0, to: images.count, by: Self.imageBatchSize) {
+            let batch = try Tensor.cat(images[start..<min(images.count, start + Self.imageBatchSize)].map { image -> Tensor in
+                let chw = image.rank == 2 ? try image.unsqueeze(0) : image
+                guard chw.rank == 3 else { throw ModelError.invalidInput("an image must be H x W or C x H x W, got \(image.shape)") }
+                return try ImageNormalization.reference(chw.unsqueeze(0), channels: channels, mean: model.config.image.mean,
+                                                        std: model.config.image.std)
+            })
+            embeddings.append(try Autograd.inferenceMode { try model.encodeImage(batch.to(device: device), normalize: normalize) })
+        }
+        return try embeddings.count == 1 ? embeddings[0] : Tensor.cat(embeddings, dim: 0)
     }
 
     /// Embeddings of texts, tokenised with the model's tokenizer (truncated to the model's length).
