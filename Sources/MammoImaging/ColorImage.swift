@@ -23,14 +23,8 @@ public struct ColorImage: Sendable {
 
     /// Writes a PNG through a temporary file and a rename.
     public func writePNG(_ url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        var message = [CChar](repeating: 0, count: 512)
-        let status = samples.withUnsafeBufferPointer {
-            cpng_write_rgb8(temporary.path, $0.baseAddress, Int32(width), Int32(height), &message, message.count)
-        }
-        guard status == 0, rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImagingError.unwritable(path: url.path, reason: cText(message))
+        try writeThroughShim(to: url) { path, message in
+            samples.withUnsafeBufferPointer { cpng_write_rgb8(path, $0.baseAddress, Int32(width), Int32(height), &message, message.count) }
         }
     }
 }

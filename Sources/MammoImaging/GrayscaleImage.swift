@@ -56,14 +56,10 @@ public struct GrayscaleImage: Equatable, Sendable {
         guard pixels.count == width * height, bitDepth == 8 || bitDepth == 16 else {
             throw ImagingError.unwritable(path: url.path, reason: "\(pixels.count) samples for \(width) x \(height) at \(bitDepth) bits")
         }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        var message = [CChar](repeating: 0, count: 512)
-        let status = pixels.withUnsafeBufferPointer {
-            cpng_write_gray(temporary.path, $0.baseAddress, Int32(width), Int32(height), Int32(bitDepth), &message, message.count)
-        }
-        guard status == 0, rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImagingError.unwritable(path: url.path, reason: cText(message))
+        try writeThroughShim(to: url) { path, message in
+            pixels.withUnsafeBufferPointer {
+                cpng_write_gray(path, $0.baseAddress, Int32(width), Int32(height), Int32(bitDepth), &message, message.count)
+            }
         }
     }
 

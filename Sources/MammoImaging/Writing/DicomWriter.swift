@@ -55,14 +55,8 @@ public enum DicomWriter {
             try writeAtomically(Data(file), to: url)
             return
         }
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        var message = [CChar](repeating: 0, count: 512)
-        let status = file.withUnsafeBytes {
-            cdicom_write_encoded($0.baseAddress, $0.count, syntax.rawValue, temporary.path, &message, message.count)
-        }
-        guard status == 0, rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImagingError.unwritable(path: url.path, reason: status == 0 ? "cannot rename the temporary file" : cText(message))
+        try writeThroughShim(to: url) { path, message in
+            file.withUnsafeBytes { cdicom_write_encoded($0.baseAddress, $0.count, syntax.rawValue, path, &message, message.count) }
         }
     }
 
