@@ -41,14 +41,8 @@ public enum ZeroShotCheck {
         var embeddings: [Tensor] = []
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let images = try order[start..<min(order.count, start + batchSize)].map { id -> Tensor in
-                let url = imageRoot.appendingPathComponent("\(id).png")
-                let image: GrayscaleImage
-                do { image = try GrayscaleImage.readPNG(url) } catch { throw TrainingError.badData(path: url.path, reason: "\(error)") }
-                var x = try Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width])
-                if image.height != config.inputHeight || image.width != config.inputWidth {
-                    x = try Functional.interpolate(x, size: (config.inputHeight, config.inputWidth), mode: .area)
-                }
-                return try x.squeeze(0)
+                try PretrainingBatchBuilder.loadImage(imageRoot.appendingPathComponent("\(id).png"), height: config.inputHeight,
+                                                      width: config.inputWidth).squeeze(0)
             }
             embeddings.append(try model.embed(images: images))
         }
