@@ -1,5 +1,4 @@
 import Foundation
-import MammoImaging
 import MammoModels
 import Torch
 

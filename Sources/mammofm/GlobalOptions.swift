@@ -16,3 +16,10 @@ struct GlobalOptions: ParsableArguments {
         Torch.threadCount = threads ?? ProcessInfo.processInfo.activeProcessorCount
     }
 }
+
+/// "HEIGHTxWIDTH" (rows x columns, as every `--size` option takes it) as numbers, nil when malformed.
+func parseHeightByWidth(_ text: String) -> (height: Int, width: Int)? {
+    let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+    guard parts.count == 2, let height = parts[0], let width = parts[1] else { return nil }
+    return (height, width)
+}

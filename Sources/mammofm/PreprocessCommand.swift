@@ -25,11 +25,10 @@ struct PreprocessCommand: ParsableCommand {
     @Flag(help: "Name outputs after the source file: images/<file name>.png (for files already named by image id).") var keepFileNames = false
 
     func parsedSize() throws -> (Int, Int) {
-        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 >= 16 && $0 <= 8192 }) else {
+        guard let parsed = parseHeightByWidth(size), [parsed.height, parsed.width].allSatisfy({ $0 >= 16 && $0 <= 8192 }) else {
             throw ValidationError("--size must be HEIGHTxWIDTH with each side in 16...8192, e.g. 1520x912; got '\(size)'")
         }
-        return (parts[0], parts[1])
+        return parsed
     }
 
     func validate() throws {

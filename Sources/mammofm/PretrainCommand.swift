@@ -27,7 +27,7 @@ struct PretrainCommand: ParsableCommand {
         FileHandle.standardError.write(Data(("pretrain: \(trainer.train.dataset.samples.count) training and "
             + "\(trainer.validation?.dataset.samples.count ?? 0) validation breasts, \(trainer.totalSteps) steps, "
             + "\(trainer.model.parameterCount) parameters -> \(settings.output)\n").utf8))
-        let interactive = isatty(2) != 0
+        let interactive = ProgressReporter.standardErrorIsTerminal
         var lastPrint = Date.distantPast
         let final = try trainer.run { p in
             let now = Date()
@@ -36,9 +36,9 @@ struct PretrainCommand: ParsableCommand {
             let line = String(format: "step %d/%d | epoch %d | loss %.4f | lr %.2e | logit scale %.2f | %.1f images/s | ETA %@",
                               p.step, p.totalSteps, p.epoch + 1, p.loss, p.learningRate, p.logitScale, p.imagesPerSecond,
                               ProgressReporter.clock(p.secondsLeft))
-            FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (interactive ? "\u{1B}[K" : "\n")).utf8))
+            ProgressReporter.status(line, interactive: interactive)
         }
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        ProgressReporter.finishStatus(interactive: interactive)
         let best = final.bestValidationLoss.map { String(format: ", best validation loss %.4f (epoch %d)", $0, (final.bestEpoch ?? 0) + 1) } ?? ""
         print("\(final.step) steps\(best) -> \(settings.output)/final")
     }

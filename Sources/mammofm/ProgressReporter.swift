@@ -7,7 +7,7 @@ final class ProgressReporter: @unchecked Sendable {
     private var done = 0
     private let start = Date()
     private var lastPrint = Date.distantPast
-    private let interactive = isatty(2) != 0
+    private let interactive = ProgressReporter.standardErrorIsTerminal
 
     init(total: Int, unit: String) {
         self.total = total
@@ -23,10 +23,21 @@ final class ProgressReporter: @unchecked Sendable {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(format: "%d/%d %@ | %.2f %@/s | ETA %@ | %@", done, total, unit, rate, unit, Self.clock(eta), note)
+        Self.status(line, interactive: interactive)
+    }
+
+    func finish() { Self.finishStatus(interactive: interactive) }
+
+    /// Whether standard error is a terminal (status lines then rewrite themselves in place).
+    static var standardErrorIsTerminal: Bool { isatty(2) != 0 }
+
+    /// Writes a status line: rewritten in place on a terminal, one line each otherwise (logs).
+    static func status(_ line: String, interactive: Bool) {
         FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (interactive ? "\u{1B}[K" : "\n")).utf8))
     }
 
-    func finish() {
+    /// Ends a run of in-place status lines.
+    static func finishStatus(interactive: Bool) {
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 

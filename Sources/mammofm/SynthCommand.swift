@@ -28,10 +28,9 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Cancer hazard multiplier.") var cancerRate = 1.0
 
     func makeConfig() throws -> SynthConfig {
-        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2 else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 512x320; got '\(size)'") }
+        guard let parsed = parseHeightByWidth(size) else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 512x320; got '\(size)'") }
         var config = SynthConfig(patients: patients, seed: seed)
-        (config.rows, config.columns) = (parts[0], parts[1])
+        (config.rows, config.columns) = parsed
         config.fullResolution = fullResolution
         config.maxExams = maxExams
         config.lesionContrast = lesionContrast
