@@ -103,11 +103,7 @@ public struct CohortGenerator: Sendable {
             }
         }
         if let failure { throw failure }
-        let records = try (0..<config.patients).map { index -> PatientRecord in
-            let id = String(format: "SYN%06d", index + 1)
-            let data = try Data(contentsOf: recordURL(id))
-            return try JSONDecoder().decode(PatientRecord.self, from: data)
-        }
+        let records = try (0..<config.patients).map { try PatientRecord.read(recordURL(String(format: "SYN%06d", $0 + 1))) }
         try CohortTables(config: config, directory: directory, records: records).writeAll()
         return Summary(generated: config.patients - resumed, resumed: resumed, images: records.reduce(0) { $0 + $1.images.count })
     }
@@ -115,8 +111,7 @@ public struct CohortGenerator: Sendable {
     /// Returns true when the patient was already complete.
     func generatePatientIfNeeded(_ plan: PatientPlan) throws -> Bool {
         let url = recordURL(plan.id)
-        if let data = FileManager.default.contents(atPath: url.path),
-           let record = try? JSONDecoder().decode(PatientRecord.self, from: data), record.plan == plan {
+        if FileManager.default.fileExists(atPath: url.path), let record = try? PatientRecord.read(url), record.plan == plan {
             return true
         }
         let record = try generate(plan)

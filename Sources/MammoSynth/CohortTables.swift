@@ -32,9 +32,14 @@ struct CohortTables {
         try writeAtomically(CohortGenerator.encoder().encode(CohortSummary(config: config, records: records)), to: url("cohort.json"))
     }
 
-    /// Every image with its exam and patient.
-    var allImages: [(PatientPlan, ExamPlan, ImageRecord)] {
-        records.flatMap { record in
+    /// Every image with its exam and patient (joined once; five tables walk it).
+    let allImages: [(PatientPlan, ExamPlan, ImageRecord)]
+
+    init(config: SynthConfig, directory: URL, records: [PatientRecord]) {
+        self.config = config
+        self.directory = directory
+        self.records = records
+        allImages = records.flatMap { record in
             record.images.map { image in (record.plan, record.plan.exams.first { $0.id == image.examID }!, image) }
         }
     }

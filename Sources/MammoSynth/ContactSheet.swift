@@ -22,13 +22,7 @@ public enum ContactSheet {
     public static func make(cohort: URL, exams count: Int, tileHeight: Int) throws -> ColorImage {
         let folder = cohort.appendingPathComponent("records")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
-        var records: [PatientRecord] = []
-        for name in names {
-            let url = folder.appendingPathComponent(name)
-            do { records.append(try JSONDecoder().decode(PatientRecord.self, from: Data(contentsOf: url))) } catch {
-                throw SynthError.existingCohort(path: url.path, reason: "unreadable patient record: \(error)")
-            }
-        }
+        let records = try names.map { try PatientRecord.read(folder.appendingPathComponent($0)) }
         // One exam per patient (the most abnormal one), so the rows show different patients.
         let all = records.compactMap { r -> (PatientRecord, ExamPlan)? in
             let exam = r.plan.exams.max { a, b in

@@ -34,3 +34,12 @@ public struct PatientRecord: Codable, Equatable, Sendable {
     public var images: [ImageRecord]
     public var reports: [ReportRecord]
 }
+
+extension PatientRecord {
+    /// Reads a record file; a missing or damaged one is an error naming it.
+    public static func read(_ url: URL) throws -> PatientRecord {
+        do { return try JSONDecoder().decode(PatientRecord.self, from: Data(contentsOf: url)) } catch {
+            throw SynthError.existingCohort(path: url.path, reason: "unreadable patient record: \(error)")
+        }
+    }
+}
