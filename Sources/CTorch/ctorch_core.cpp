@@ -2,6 +2,7 @@
 #include "ctorch_internal.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <ATen/Version.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
@@ -17,6 +18,33 @@
 #endif
 
 using namespace ctorch;
+
+namespace {
+// Autocast's thread-local switches changed names in libtorch 2.4 (per-device functions).
+#if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+bool autocast_enabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
+void set_autocast_enabled(at::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
+at::ScalarType autocast_dtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
+void set_autocast_dtype(at::DeviceType d, at::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
+#else
+bool autocast_enabled(at::DeviceType d) { return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled(); }
+void set_autocast_enabled(at::DeviceType d, bool on) {
+    if (d == at::kCPU) at::autocast::set_cpu_enabled(on); else at::autocast::set_enabled(on);
+}
+at::ScalarType autocast_dtype(at::DeviceType d) {
+    return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+}
+void set_autocast_dtype(at::DeviceType d, at::ScalarType t) {
+    if (d == at::kCPU) at::autocast::set_autocast_cpu_dtype(t); else at::autocast::set_autocast_gpu_dtype(t);
+}
+#endif
+
+struct AutocastState {
+    at::DeviceType device;
+    bool wasEnabled;
+    at::ScalarType previousDtype;
+};
+} // namespace
 
 extern "C" {
 
@@ -80,6 +108,29 @@ bool ct_set_grad_enabled(bool enabled) {
 }
 ct_status ct_inference_mode_enter(void **guard) { CT_TRY(*guard = new c10::InferenceMode(true)) }
 void ct_inference_mode_exit(void *guard) { delete static_cast<c10::InferenceMode *>(guard); }
+
+ct_status ct_autocast_enter(int device_type, int dtype, void **state) {
+    CT_TRY({
+        auto device = static_cast<at::DeviceType>(device_type);
+        auto type = scalar_type(dtype);
+        if (device != at::kCPU && device != at::kCUDA) throw std::invalid_argument("autocast supports CPU and CUDA only");
+        if (type != at::kBFloat16 && type != at::kHalf) throw std::invalid_argument("autocast computes in bfloat16 or float16 only");
+        auto *saved = new AutocastState{device, autocast_enabled(device), autocast_dtype(device)};
+        set_autocast_dtype(device, type);
+        set_autocast_enabled(device, true);
+        at::autocast::increment_nesting();
+        *state = saved;
+    })
+}
+void ct_autocast_exit(void *state) {
+    auto *saved = static_cast<AutocastState *>(state);
+    if (!saved) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    set_autocast_enabled(saved->device, saved->wasEnabled);
+    set_autocast_dtype(saved->device, saved->previousDtype);
+    delete saved;
+}
+bool ct_autocast_enabled(int device_type) { return autocast_enabled(static_cast<at::DeviceType>(device_type)); }
 
 // ---- creation ----
 ct_status ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_tensor *out) {

@@ -174,4 +174,17 @@ ct_status ct_clip_grad_norm(const ct_tensor *grads, int n, double max_norm, doub
     })
 }
 
+ct_status ct_unscale_grads(const ct_tensor *grads, int n, double inv_scale, bool *found_non_finite) {
+    CT_TRY({
+        c10::NoGradGuard guard;
+        bool found = false;
+        for (int i = 0; i < n; ++i) {
+            at::Tensor &g = T(grads[i]);
+            g.mul_(inv_scale);
+            if (!found && !at::isfinite(g).all().item<bool>()) found = true;
+        }
+        *found_non_finite = found;
+    })
+}
+
 } // extern "C"

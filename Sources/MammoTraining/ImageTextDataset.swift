@@ -57,6 +57,17 @@ public struct ImageTextDataset: Sendable {
         return mixed
     }
 
+    /// The samples that share no image file with `heldOut` (compared by standardised path), and how
+    /// many were dropped. Keeps image-label data from training on the image-text validation patients
+    /// when the two tables split patients differently.
+    public func excludingImages(of heldOut: ImageTextDataset) -> (dataset: ImageTextDataset, dropped: Int) {
+        let held = Set(heldOut.samples.flatMap { $0.cc + $0.mlo + $0.other }.map { $0.standardizedFileURL.path })
+        let kept = samples.filter { sample in
+            !(sample.cc + sample.mlo + sample.other).contains { held.contains($0.standardizedFileURL.path) }
+        }
+        return (ImageTextDataset(samples: kept), samples.count - kept.count)
+    }
+
     /// Image-label data in the VinDr-Mammo layout (finding_annotations.csv): one sample per breast of a
     /// study with its CC and MLO images and their finding categories; PNGs at `imageRoot/<image_id>.png`.
     public static func vindr(_ csv: URL, imageRoot: URL, splits: Set<String>) throws -> ImageTextDataset {

@@ -12,6 +12,8 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var inputHeight: Int? = nil
         public var inputWidth: Int? = nil
         public var maxTextLength: Int? = nil
+        /// The image tower's batch-norm momentum (PyTorch convention: weight of the new batch), overriding the preset's.
+        public var batchNormMomentum: Double? = nil
     }
 
     public struct Data: Codable, Equatable, Sendable {
@@ -61,6 +63,9 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var maxSteps: Int? = nil
         public var logEvery = 10
         public var threads: Int? = nil
+        /// "fp32"; "bf16" (autocast to bfloat16, no loss scaling needed); or "fp16" (autocast to float16
+        /// with dynamic loss scaling). Weights, optimiser state and the loss stay float32.
+        public var precision = "fp32"
     }
 
     public var model = Model()

@@ -30,6 +30,8 @@ public final class Pretrainer {
     let checkpointer: Checkpointer
     var state = RunState()
     public var log: (String) -> Void = { _ in }
+    /// What setting up the data decided that the user should know (rows left out and why).
+    public let setupNotes: [String]
 
     public var batchesPerEpoch: Int { train.dataset.samples.count / config.training.batchSize }
     public var stepsPerEpoch: Int { batchesPerEpoch / config.training.accumulationSteps }
@@ -47,21 +49,28 @@ public final class Pretrainer {
         guard t.accumulationSteps >= 1, t.epochs >= 1, t.workers >= 1 else {
             throw TrainingError.badConfiguration("training.accumulation_steps, epochs and workers must be at least 1")
         }
+        guard ["fp32", "bf16", "fp16"].contains(t.precision) else {
+            throw TrainingError.badConfiguration("training.precision must be fp32, bf16 or fp16, got '\(t.precision)'")
+        }
         guard ["mammoclip", "clip"].contains(t.loss) else { throw TrainingError.badConfiguration("training.loss must be mammoclip or clip, got '\(t.loss)'") }
         output = URL(fileURLWithPath: config.output)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
         let csv = URL(fileURLWithPath: config.data.csv), images = URL(fileURLWithPath: config.data.images)
+        var notes: [String] = []
         var trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),
                                                           folds: { $0 != config.data.validationFold })
+        let validationData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.validationSplits),
+                                                               folds: { $0 == config.data.validationFold })
         if !config.data.labels.isEmpty {
             let labels = try ImageTextDataset.vindr(URL(fileURLWithPath: config.data.labels), imageRoot: images, splits: Set(config.data.labelsSplits))
-            trainData = .mixed([(trainData, 1), (labels, config.data.labelsWeight)])
+            // The label table's split need not match the report table's: drop breasts whose images are validation images.
+            let (kept, dropped) = labels.excludingImages(of: validationData)
+            if dropped > 0 { notes.append("\(config.data.labels): \(dropped) of \(labels.samples.count) labelled breasts share images with the validation split and are left out of training") }
+            trainData = .mixed([(trainData, 1), (kept, config.data.labelsWeight)])
         }
         guard trainData.samples.count >= t.batchSize * t.accumulationSteps else {
             throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps))")
         }
-        let validationData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.validationSplits),
-                                                               folds: { $0 == config.data.validationFold })
 
         // Tokenizer: a folder, or a vocabulary built from the training texts (saved with the run).
         let tokenizerFolder = output.appendingPathComponent("tokenizer")
@@ -94,6 +103,7 @@ public final class Pretrainer {
                                       channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
                                       augmenter: nil, seed: t.seed)
             : nil
+        setupNotes = notes
         optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: t.learningRate, weightDecay: t.weightDecay))
         checkpointer = Checkpointer(directory: output.appendingPathComponent("checkpoints"), keep: max(1, t.keepCheckpoints))
         // Sorted keys: JSONEncoder's key order can differ between processes.
@@ -107,6 +117,7 @@ public final class Pretrainer {
             }
         } else {
             state.configFingerprint = fingerprint
+            if t.precision == "fp16" { state.gradScaler = GradScaler() }
         }
     }
 
@@ -122,6 +133,12 @@ public final class Pretrainer {
         config.text.bert.vocabSize = vocabularySize
         if let h = m.inputHeight { config.image.inputHeight = h }
         if let w = m.inputWidth { config.image.inputWidth = w }
+        if let momentum = m.batchNormMomentum {
+            guard momentum > 0, momentum <= 1 else {
+                throw TrainingError.badConfiguration("model.batch_norm_momentum must be in (0, 1], got \(momentum)")
+            }
+            config.image.efficientNet.batchNormMomentum = momentum
+        }
         if let length = m.maxTextLength {
             config.text.maxLength = length
             config.text.bert.maxPositionEmbeddings = max(config.text.bert.maxPositionEmbeddings, length)
@@ -151,6 +168,15 @@ public final class Pretrainer {
         }
     }
 
+    /// Runs a forward pass at the configured precision.
+    func atPrecision<R>(_ body: () throws -> R) throws -> R {
+        switch config.training.precision {
+        case "bf16": return try Autograd.autocast(.cpu, dtype: .bfloat16, body)
+        case "fp16": return try Autograd.autocast(.cpu, dtype: .float16, body)
+        default: return try body()
+        }
+    }
+
     func loss(_ batch: PretrainingBatch, training: Bool) throws -> ContrastiveLossTerms {
         let i1 = try model.encodeImage(batch.images1), t1 = try model.encodeText(inputIds: batch.texts1.ids, attentionMask: batch.texts1.attentionMask)
         if config.training.loss == "clip" {
@@ -174,7 +200,7 @@ public final class Pretrainer {
         try Autograd.noGrad {
             for start in stride(from: 0, to: order.count - size + 1, by: size) {
                 let batch = try validation.batch(Array(order[start..<(start + size)]), epoch: 0)
-                total += try loss(batch, training: false).total.item()
+                total += try atPrecision { try loss(batch, training: false) }.total.item()
                 batches += 1
             }
         }
@@ -204,18 +230,29 @@ public final class Pretrainer {
                 if state.step >= totalSteps { break epochs }
                 // Dropout draws depend only on the position in the run, so a resumed run draws the same.
                 Torch.manualSeed(t.seed &+ UInt64(epoch * batchesPerEpoch + state.batchInEpoch) &* 0x9E37_79B9)
-                let terms = try loss(batch, training: true)
+                let terms = try atPrecision { try loss(batch, training: true) }
                 let value = try terms.total.item()
                 guard value.isFinite else { throw TrainingError.diverged(step: state.step, loss: value) }
-                try (terms.total / Double(t.accumulationSteps)).backward()
+                let perStep = try terms.total / Double(t.accumulationSteps)
+                try (state.gradScaler.map { try $0.scaled(perStep) } ?? perStep).backward()
                 accumulated += 1
                 state.batchInEpoch += 1
                 imagesSeen += 2 * batch.count
                 guard accumulated == t.accumulationSteps else { continue }
                 accumulated = 0
-                if let clip = t.clipNorm { _ = try clipGradientNorm(optimizer.allParameters, maxNorm: clip) }
-                optimizer.apply(schedule, step: state.step)
-                try optimizer.step()
+                // Float16: unscale before clipping; an overflowed step is skipped and the scale backs off.
+                var gradientsFinite = true
+                if var scaler = state.gradScaler {
+                    gradientsFinite = try scaler.unscale(optimizer.allParameters)
+                    scaler.update(foundNonFinite: !gradientsFinite)
+                    state.gradScaler = scaler
+                    if !gradientsFinite { state.skippedSteps += 1 }
+                }
+                if gradientsFinite {
+                    if let clip = t.clipNorm { _ = try clipGradientNorm(optimizer.allParameters, maxNorm: clip) }
+                    optimizer.apply(schedule, step: state.step)
+                    try optimizer.step()
+                }
                 try optimizer.zeroGrad()
                 try model.clampLogitScale()
                 state.step += 1

@@ -14,6 +14,10 @@ public struct RunState: Codable, Equatable, Sendable {
     public var validationLosses: [Double] = []
     /// The configuration the run was started with (a resumed run must match it).
     public var configFingerprint = ""
+    /// The loss scale and its growth counter (float16 training only).
+    public var gradScaler: GradScaler? = nil
+    /// Optimiser steps skipped because float16 gradients overflowed.
+    public var skippedSteps = 0
 }
 
 /// Checkpoints of a run under `output/checkpoints/step-NNNNNNN/` (model.safetensors,

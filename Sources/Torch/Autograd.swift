@@ -59,4 +59,17 @@ public enum Autograd {
         defer { ct_inference_mode_exit(guardHandle) }
         return try body()
     }
+
+    /// Runs `body` under automatic mixed precision (torch.autocast): eligible operations on `device`
+    /// (matrix products, convolutions) compute in `dtype`, numerically sensitive ones stay in float32.
+    /// Run the backward pass outside the scope, as in PyTorch.
+    public static func autocast<R>(_ device: Device = .cpu, dtype: DType = .bfloat16, _ body: () throws -> R) throws -> R {
+        var state: UnsafeMutableRawPointer?
+        try check(ct_autocast_enter(device.typeCode, dtype.rawValue, &state), "autocast(\(device), \(dtype))")
+        defer { ct_autocast_exit(state) }
+        return try body()
+    }
+
+    /// Whether an autocast scope is active for `device` on this thread.
+    public static func isAutocastEnabled(_ device: Device = .cpu) -> Bool { ct_autocast_enabled(device.typeCode) }
 }

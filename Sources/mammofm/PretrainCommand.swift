@@ -24,6 +24,7 @@ struct PretrainCommand: ParsableCommand {
         if let threads = settings.training.threads, global.threads == nil { Torch.threadCount = threads }
         let trainer = try Pretrainer(config: settings)
         trainer.log = { FileHandle.standardError.write(Data(("\n" + $0 + "\n").utf8)) }
+        for note in trainer.setupNotes { FileHandle.standardError.write(Data("pretrain: \(note)\n".utf8)) }
         FileHandle.standardError.write(Data(("pretrain: \(trainer.train.dataset.samples.count) training and "
             + "\(trainer.validation?.dataset.samples.count ?? 0) validation breasts, \(trainer.totalSteps) steps, "
             + "\(trainer.model.parameterCount) parameters -> \(settings.output)\n").utf8))

@@ -65,6 +65,36 @@ import Torch
         }
     }
 
+    /// bfloat16 and float16 (with loss scaling) runs train, keep float32 weights, and float16 saves
+    /// its loss scale with the checkpoint.
+    @Test(arguments: ["bf16", "fp16"]) func mixedPrecisionTrains(precision: String) throws {
+        try TinyCohort.ready.get()
+        var config = TinyCohort.config(output: "precision-\(precision)")
+        config.training.precision = precision
+        config.training.epochs = 1
+        let trainer = try Pretrainer(config: config)
+        var losses: [Double] = []
+        let state = try trainer.run { losses.append($0.loss) }
+        #expect(state.step == trainer.totalSteps && losses.allSatisfy(\.isFinite))
+        #expect(trainer.model.namedParameters().allSatisfy { $0.1.dtype == .float32 })
+        if precision == "fp16" {
+            let scaler = try #require(state.gradScaler)
+            #expect(scaler.scale > 0 && scaler.scale <= 65536)
+            let saved = try JSONDecoder().decode(RunState.self, from: Data(contentsOf: URL(fileURLWithPath: config.output)
+                .appendingPathComponent("checkpoints").appendingPathComponent(try String(contentsOf: URL(fileURLWithPath: config.output)
+                    .appendingPathComponent("checkpoints/latest"), encoding: .utf8)).appendingPathComponent("state.json")))
+            #expect(saved.gradScaler == scaler)
+        } else {
+            #expect(state.gradScaler == nil)
+        }
+    }
+
+    @Test func unknownPrecisionIsRefused() throws {
+        var config = TinyCohort.config(output: "precision-bad")
+        config.training.precision = "fp8"
+        #expect { _ = try Pretrainer(config: config) } throws: { "\($0)".contains("training.precision") }
+    }
+
     /// Locking a tower freezes it except its last K blocks; the projections stay trainable.
     @Test func towerLocking() throws {
         let config = try MammoClipConfig.tiny(vocabularySize: 50)

@@ -229,4 +229,18 @@ enum TinyCohort {
         #expect(share > 0.7 && share < 0.8, "share of the weight-3 source: \(share)")
         #expect(builder.order(epoch: 3) == builder.order(epoch: 3))
     }
+
+    /// Label samples that share an image with the held-out split are dropped (patients must not leak
+    /// from validation into training through a second table).
+    @Test func labelSamplesSharingValidationImagesAreDropped() {
+        func breast(_ id: String, _ cc: String, _ mlo: String) -> BreastImageText {
+            BreastImageText(patientID: id, laterality: "L", cc: [URL(fileURLWithPath: "/data/images/\(cc).png")],
+                            mlo: [URL(fileURLWithPath: "/data/images/./\(mlo).png")], other: [], texts: ["x"], paraphrases: ["x"])
+        }
+        let labels = ImageTextDataset(samples: [breast("E1", "a", "b"), breast("E2", "c", "d"), breast("E3", "e", "f")])
+        let validation = ImageTextDataset(samples: [breast("P1", "x", "d")])
+        let (kept, dropped) = labels.excludingImages(of: validation)
+        #expect(dropped == 1)
+        #expect(kept.samples.map(\.patientID) == ["E1", "E3"])
+    }
 }

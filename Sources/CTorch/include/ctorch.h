@@ -58,6 +58,12 @@ bool ct_set_grad_enabled(bool enabled);
 /* Enters inference mode on this thread; ct_inference_mode_exit with the returned guard leaves it. */
 ct_status ct_inference_mode_enter(void **guard);
 void ct_inference_mode_exit(void *guard);
+/* Enters an autocast region on this thread (torch.autocast): eligible operations on `device_type`
+   (0 CPU, 1 CUDA) run in `dtype` (bfloat16 or float16). Regions nest; ct_autocast_exit with the
+   returned state restores the previous settings and, at the outermost exit, clears the cast cache. */
+ct_status ct_autocast_enter(int device_type, int dtype, void **state);
+void ct_autocast_exit(void *state);
+bool ct_autocast_enabled(int device_type);
 
 /* ---- creation ---- */
 ct_status ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_tensor *out);
@@ -245,6 +251,9 @@ ct_status ct_adam_step(ct_tensor param, ct_tensor grad, ct_tensor exp_avg, ct_te
 /* Scales the gradients in place so their joint p-norm is at most max_norm; returns the norm before. */
 ct_status ct_clip_grad_norm(const ct_tensor *grads, int n, double max_norm, double norm_type,
                             double *total_norm);
+/* Multiplies every gradient in place by inv_scale and reports whether any value is infinite or NaN
+   (the unscale step of loss scaling). */
+ct_status ct_unscale_grads(const ct_tensor *grads, int n, double inv_scale, bool *found_non_finite);
 
 #ifdef __cplusplus
 }

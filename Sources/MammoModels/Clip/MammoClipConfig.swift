@@ -109,7 +109,7 @@ public struct MammoClipConfig: Codable, Equatable, Sendable {
     }
 
     /// A small configuration for tests and the demo: a narrow, shallow EfficientNet and a 2-layer
-    /// BERT over `vocabularySize` tokens, 256 x 160 images.
+    /// BERT over `vocabularySize` tokens, 256 x 160 images, batch-norm momentum 0.1.
     public static func tiny(vocabularySize: Int) throws -> MammoClipConfig {
         var efficientNet = try EfficientNetConfig.variant("b0")
         efficientNet.variant = "custom"
@@ -117,6 +117,9 @@ public struct MammoClipConfig: Codable, Equatable, Sendable {
         efficientNet.depthCoefficient = 0.34
         efficientNet.nominalImageSize = 256
         efficientNet.padding = .staticFor(imageSize: 256)
+        // Trained from scratch in minutes: with the reference's 0.01 the running statistics lag the
+        // fast-moving weights and the eval-mode model is unusable early on (PyTorch's default 0.1).
+        efficientNet.batchNormMomentum = 0.1
         let bert = BertConfig(vocabSize: vocabularySize, hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 2,
                               intermediateSize: 128, maxPositionEmbeddings: 128)
         return MammoClipConfig(
