@@ -34,6 +34,9 @@ public struct BreastImageText: Sendable, Equatable {
     /// synthesised from them (`FindingPrompts`) instead of read.
     public var ccFindings: Set<String>? = nil
     public var mloFindings: Set<String>? = nil
+    /// Breast density "A"..."D" when the data states it (the report's composition sentence, or a
+    /// density column), for composing batches.
+    public var density: String? = nil
 }
 
 /// Image-text pretraining data in the Mammo-CLIP CSV layout (`patient_id`, `laterality`, `image`,
@@ -75,11 +78,15 @@ public struct ImageTextDataset: Sendable {
         let column = table.column
         let study = try column("study_id"), image = try column("image_id"), laterality = try column("laterality")
         let view = try column("view_position"), categories = try column("finding_categories"), split = try column("split")
-        struct Breast { var cc: [String: Set<String>] = [:]; var mlo: [String: Set<String>] = [:]; var order: [String] = [] }
+        let densityColumn = table.header.firstIndex(of: "breast_density")
+        struct Breast { var cc: [String: Set<String>] = [:]; var mlo: [String: Set<String>] = [:]; var density: String? = nil }
         var breasts: [String: Breast] = [:], keys: [String] = []
         for (n, row) in table.rows.enumerated() where splits.contains(row[split]) {
             let key = row[study] + "/" + row[laterality]
             if breasts[key] == nil { breasts[key] = Breast(); keys.append(key) }
+            if let densityColumn, let letter = row[densityColumn].split(separator: " ").last, ["A", "B", "C", "D"].contains(letter) {
+                breasts[key]!.density = String(letter) // "DENSITY C"
+            }
             let found = Set(PythonLiteral.strings(row[categories]).filter { $0 != "No Finding" })
             switch row[view].uppercased() {
             case "CC": breasts[key]!.cc[row[image], default: []].formUnion(found)
@@ -99,7 +106,7 @@ public struct ImageTextDataset: Sendable {
             let side = key.hasSuffix("/L") ? "L" : "R"
             samples.append(BreastImageText(patientID: String(key.split(separator: "/").first ?? ""), laterality: side, cc: [url(cc)], mlo: [url(mlo)],
                                            other: [], texts: [], paraphrases: [], ccFindings: b.cc[cc] ?? b.mlo[cc] ?? [],
-                                           mloFindings: b.mlo[mlo] ?? b.cc[mlo] ?? []))
+                                           mloFindings: b.mlo[mlo] ?? b.cc[mlo] ?? [], density: b.density))
         }
         return ImageTextDataset(samples: samples)
     }
@@ -145,7 +152,8 @@ public struct ImageTextDataset: Sendable {
                                          cc: try ccNames.map { try locate($0, patient: id, line: n + 1) },
                                          mlo: try mloNames.map { try locate($0, patient: id, line: n + 1) },
                                          other: try otherNames.map { try locate($0, patient: id, line: n + 1) },
-                                         texts: sections, paraphrases: paraphrases)
+                                         texts: sections, paraphrases: paraphrases,
+                                         density: ReportParser().parse(sections.joined(separator: ". ")).density)
             guard !(sample.cc.isEmpty && sample.mlo.isEmpty && sample.other.isEmpty) else {
                 throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): no images")
             }

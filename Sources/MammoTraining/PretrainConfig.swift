@@ -66,6 +66,9 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         /// "fp32"; "bf16" (autocast to bfloat16, no loss scaling needed); or "fp16" (autocast to float16
         /// with dynamic loss scaling). Weights, optimiser state and the loss stay float32.
         public var precision = "fp32"
+        /// Compose each batch of breasts sharing these attributes ("laterality", "density"); empty for
+        /// the reference's random batches.
+        public var groupBatchesBy: [String] = []
     }
 
     public var model = Model()

@@ -52,6 +52,9 @@ public final class Pretrainer {
         guard ["fp32", "bf16", "fp16"].contains(t.precision) else {
             throw TrainingError.badConfiguration("training.precision must be fp32, bf16 or fp16, got '\(t.precision)'")
         }
+        if let unknown = t.groupBatchesBy.first(where: { !BatchComposition.attributes.contains($0) }) {
+            throw TrainingError.badConfiguration("training.group_batches_by: unknown attribute '\(unknown)' (known: \(BatchComposition.attributes.joined(separator: ", ")))")
+        }
         guard ["mammoclip", "clip"].contains(t.loss) else { throw TrainingError.badConfiguration("training.loss must be mammoclip or clip, got '\(t.loss)'") }
         output = URL(fileURLWithPath: config.output)
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
@@ -189,6 +192,16 @@ public final class Pretrainer {
             image1: i1, image2: i2, text1: t1, text2: t2, logitScale: model.logitScale, training: training)
     }
 
+    /// The samples of an epoch in training order, batches composed as configured.
+    func epochOrder(_ epoch: Int) -> [Int] {
+        let order = train.order(epoch: epoch)
+        let attributes = config.training.groupBatchesBy
+        guard !attributes.isEmpty else { return order }
+        var rng = SeededRandom(seed: config.training.seed, salt: 13, UInt64(epoch))
+        let samples = train.dataset.samples
+        return BatchComposition.grouped(order, batchSize: config.training.batchSize, key: { BatchComposition.key(samples[$0], by: attributes) }, rng: &rng)
+    }
+
     /// Mean contrastive loss over the validation set (fixed draws, eval mode).
     public func validationLoss() throws -> Double? {
         guard let validation else { return nil }
@@ -219,8 +232,8 @@ public final class Pretrainer {
         var accumulated = 0
         epochs: while state.epoch < t.epochs {
             let epoch = state.epoch
-            let order = train.order(epoch: epoch)
             let size = t.batchSize
+            let order = epochOrder(epoch)
             let builder = train
             let loader = BatchLoader<PretrainingBatch>(start: state.batchInEpoch, end: batchesPerEpoch, workers: t.workers, prefetch: t.prefetch) { number in
                 try builder.batch(Array(order[(number * size)..<((number + 1) * size)]), epoch: epoch)

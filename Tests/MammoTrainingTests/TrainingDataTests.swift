@@ -243,4 +243,25 @@ enum TinyCohort {
         #expect(dropped == 1)
         #expect(kept.samples.map(\.patientID) == ["E1", "E3"])
     }
+
+    /// Grouped batches: every full batch of a key holds that key only, no sample is lost or repeated,
+    /// and the same seed gives the same order.
+    @Test func batchesGroupedByAttributeShareIt() {
+        let names = ["L/C", "R/C", "L/A", "R/B"]
+        let keys: [String] = (0..<103).map { (i: Int) -> String in names[i % 4 == 3 && i > 60 ? 0 : i % 4] }
+        let order = Array((0..<103).reversed())
+        var a = SeededRandom(seed: 5, salt: 13, 0), b = SeededRandom(seed: 5, salt: 13, 0)
+        let grouped = BatchComposition.grouped(order, batchSize: 8, key: { keys[$0] }, rng: &a)
+        #expect(grouped == BatchComposition.grouped(order, batchSize: 8, key: { keys[$0] }, rng: &b))
+        #expect(grouped.sorted() == Array(0..<103))
+        let batches = stride(from: 0, to: 96, by: 8).map { Array(grouped[$0..<($0 + 8)]) }
+        let pure = batches.filter { Set($0.map { keys[$0] }).count == 1 }
+        // Per key: floor(count / 8) pure batches; the remainders form the rest.
+        var fullBatches = 0
+        for name in names { fullBatches += keys.filter { $0 == name }.count / 8 }
+        #expect(pure.count >= fullBatches)
+        let sample = BreastImageText(patientID: "P", laterality: "L", cc: [], mlo: [], other: [], texts: [], paraphrases: [], density: "C")
+        #expect(BatchComposition.key(sample, by: ["laterality", "density"]) == "L/C")
+        #expect(BatchComposition.key(sample, by: ["density"]) == "C")
+    }
 }

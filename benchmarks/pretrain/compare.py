@@ -2,7 +2,7 @@
 sample through EfficientNet + BERT, the Mammo-CLIP loss, backward, AdamW with the decay split),
 MammoFM against the same step in PyTorch eager (efficientnet_pytorch + transformers), same libtorch
 and thread count, each side in a fresh process. Workloads: the tiny configuration (batch 16 at
-256 x 160, 64 tokens) and B5 + BERT-base at 1520 x 912 with 256 tokens (batch 1 by default; b2 if
+256 x 160, 64 tokens; in float32 and with the forward under bfloat16 autocast) and B5 + BERT-base at 1520 x 912 with 256 tokens (batch 1 by default; b2 if
 memory allows). Run with `make bench-pretrain`.
 """
 import argparse
@@ -15,7 +15,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-WORKLOADS = ["tiny_b16", "b5_bertbase_b1"]
+WORKLOADS = ["tiny_b16", "tiny_b16_bf16", "b5_bertbase_b1"]
 
 
 class DualEncoder(torch.nn.Module):
@@ -52,7 +52,7 @@ def worker(name, iterations):
     from efficientnet_pytorch import EfficientNet
     from transformers import BertConfig, BertModel
     torch.manual_seed(1)
-    if name == "tiny_b16":
+    if name.startswith("tiny_b16"):
         from efficientnet_pytorch.utils import efficientnet
         blocks, params = efficientnet(width_coefficient=0.25, depth_coefficient=0.34, image_size=256, dropout_rate=0.2,
                                       drop_connect_rate=0.2, include_top=False)
@@ -76,8 +76,9 @@ def worker(name, iterations):
     mask = torch.ones(n, length, dtype=torch.long)
 
     def step():
-        loss = contrastive(model.encode_image(views[0]), model.encode_image(views[1]), model.encode_text(texts[0], mask),
-                           model.encode_text(texts[1], mask), model.logit_scale)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=name.endswith("_bf16")):
+            loss = contrastive(model.encode_image(views[0]), model.encode_image(views[1]), model.encode_text(texts[0], mask),
+                               model.encode_text(texts[1], mask), model.logit_scale)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

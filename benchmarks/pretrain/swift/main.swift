@@ -10,14 +10,17 @@ import Torch
 struct Workload {
     var config: MammoClipConfig
     var batch: Int
+    /// Forward under bfloat16 autocast (backward outside, as in PyTorch).
+    var bfloat16 = false
     static func named(_ name: String) throws -> Workload {
         switch name {
         case "tiny_b16": return Workload(config: try .tiny(vocabularySize: 2000), batch: 16)
+        case "tiny_b16_bf16": return Workload(config: try .tiny(vocabularySize: 2000), batch: 16, bfloat16: true)
         case "b5_bertbase_b1", "b5_bertbase_b2":
             var config = try MammoClipConfig.b5()
             config.text.maxLength = 256
             return Workload(config: config, batch: name.hasSuffix("b2") ? 2 : 1)
-        default: throw TorchError.invalidArgument("unknown workload '\(name)': tiny_b16, b5_bertbase_b1, b5_bertbase_b2")
+        default: throw TorchError.invalidArgument("unknown workload '\(name)': tiny_b16, tiny_b16_bf16, b5_bertbase_b1, b5_bertbase_b2")
         }
     }
 }
@@ -50,10 +53,13 @@ do {
     let mask = try Tensor.ones([n, length], dtype: .int64)
     let loss = MammoClipLoss()
     var lastLoss = 0.0
+    func forward() throws -> ContrastiveLossTerms {
+        try loss(image1: model.encodeImage(views[0]), image2: model.encodeImage(views[1]),
+                 text1: model.encodeText(inputIds: texts[0], attentionMask: mask),
+                 text2: model.encodeText(inputIds: texts[1], attentionMask: mask), logitScale: model.logitScale)
+    }
     func step() throws {
-        let terms = try loss(image1: model.encodeImage(views[0]), image2: model.encodeImage(views[1]),
-                             text1: model.encodeText(inputIds: texts[0], attentionMask: mask),
-                             text2: model.encodeText(inputIds: texts[1], attentionMask: mask), logitScale: model.logitScale)
+        let terms = workload.bfloat16 ? try Autograd.autocast(.cpu, dtype: .bfloat16, forward) : try forward()
         try terms.total.backward()
         try optimizer.step()
         try optimizer.zeroGrad()
