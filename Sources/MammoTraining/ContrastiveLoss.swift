@@ -37,8 +37,12 @@ public struct MammoClipLoss {
     }
 
     /// `logitScale` is the learned parameter (its exponential multiplies the similarities).
+    /// `textKeys`, when given, names what each text of the (gathered) batch states: texts with equal
+    /// keys are all correct matches (label-aware targets, as UniCL does for image-label data), so two
+    /// "no finding" breasts are not pushed apart. Without keys the targets are the batch diagonal
+    /// (the reference).
     public func callAsFunction(image1: Tensor, image2: Tensor, text1: Tensor, text2: Tensor, logitScale: Tensor,
-                               training: Bool = true) throws -> ContrastiveLossTerms {
+                               training: Bool = true, textKeys: (first: [String], second: [String])? = nil) throws -> ContrastiveLossTerms {
         let batch = image1.size(0)
         guard image2.shape == image1.shape, text1.shape == image1.shape, text2.shape == image1.shape, image1.rank == 2 else {
             throw TorchError.invalidArgument("contrastive loss: embeddings must share one N x D shape, got \(image1.shape), \(image2.shape), \(text1.shape), \(text2.shape)")
@@ -47,22 +51,53 @@ public struct MammoClipLoss {
         let scale = try logitScale.exp()
         let all = (i1: try gather(image1), i2: try gather(image2), t1: try gather(text1), t2: try gather(text2))
         let smoothing = training ? labelSmoothing : 0
-        func ce(_ local: Tensor, _ others: Tensor, smoothing: Double = 0) throws -> Tensor {
-            try Functional.crossEntropy(scale * local.matmul(others.transpose(0, 1)), target: labels, labelSmoothing: smoothing)
+        // Soft targets from the keys: row i spreads over the columns that match it.
+        var targets: (first: Tensor, second: Tensor, secondToFirst: Tensor, firstToSecond: Tensor)? = nil
+        if let textKeys {
+            let total = all.t1.size(0)
+            guard textKeys.first.count == total, textKeys.second.count == total else {
+                throw TorchError.invalidArgument("contrastive loss: \(textKeys.first.count) and \(textKeys.second.count) text keys for \(total) gathered samples")
+            }
+            let rows = Array(rank * batch..<(rank * batch + batch))
+            targets = (try Self.matchTargets(rows: rows, rowKeys: textKeys.first, columnKeys: textKeys.first),
+                       try Self.matchTargets(rows: rows, rowKeys: textKeys.second, columnKeys: textKeys.second),
+                       try Self.matchTargets(rows: rows, rowKeys: textKeys.second, columnKeys: textKeys.first),
+                       try Self.matchTargets(rows: rows, rowKeys: textKeys.first, columnKeys: textKeys.second))
         }
-        let pairs = [(image1, all.i1, text1, all.t1), (image2, all.i2, text1, all.t1),
-                     (image1, all.i1, text2, all.t2), (image2, all.i2, text2, all.t2)]
+        func ce(_ local: Tensor, _ others: Tensor, smoothing: Double = 0, soft: Tensor? = nil) throws -> Tensor {
+            let logits = try scale * local.matmul(others.transpose(0, 1))
+            if let soft {
+                return try (soft * Functional.logSoftmax(logits, dim: 1)).sum(dim: 1).mean().neg()
+            }
+            return try Functional.crossEntropy(logits, target: labels, labelSmoothing: smoothing)
+        }
+        let pairs = [(image1, all.i1, text1, all.t1, targets?.first), (image2, all.i2, text1, all.t1, targets?.first),
+                     (image1, all.i1, text2, all.t2, targets?.second), (image2, all.i2, text2, all.t2, targets?.second)]
         var imageToText: Tensor? = nil, textToImage: Tensor? = nil
-        for (image, allImages, text, allTexts) in pairs {
-            let i2t = try ce(image, allTexts, smoothing: smoothing), t2i = try ce(text, allImages, smoothing: smoothing)
+        for (image, allImages, text, allTexts, soft) in pairs {
+            let i2t = try ce(image, allTexts, smoothing: smoothing, soft: soft), t2i = try ce(text, allImages, smoothing: smoothing, soft: soft)
             imageToText = try imageToText.map { try $0 + i2t } ?? i2t
             textToImage = try textToImage.map { try $0 + t2i } ?? t2i
         }
         let i2t = try imageToText! / 4, t2i = try textToImage! / 4
         let imageImage = try (ce(image1, all.i2) + ce(image2, all.i1)) / 2
-        let textText = try (ce(text2, all.t1) + ce(text1, all.t2)) / 2
+        let textText = try (ce(text2, all.t1, soft: targets?.secondToFirst) + ce(text1, all.t2, soft: targets?.firstToSecond)) / 2
         let total = try (i2t + t2i) / 2 + imageImage * imageImageWeight + textText * textTextWeight
         return ContrastiveLossTerms(total: total, imageToText: i2t, textToImage: t2i, imageToImage: imageImage, textToText: textText)
+    }
+}
+
+extension MammoClipLoss {
+    /// rows.count x columns matrix: row r is uniform over the columns whose key equals rowKeys[rows[r]],
+    /// and always includes its own sample (column rows[r]).
+    static func matchTargets(rows: [Int], rowKeys: [String], columnKeys: [String]) throws -> Tensor {
+        var values = [Float](repeating: 0, count: rows.count * columnKeys.count)
+        for (r, row) in rows.enumerated() {
+            var matches = columnKeys.indices.filter { columnKeys[$0] == rowKeys[row] }
+            if !matches.contains(row) { matches.append(row) }
+            for column in matches { values[r * columnKeys.count + column] = 1 / Float(matches.count) }
+        }
+        return try Tensor(values, shape: [rows.count, columnKeys.count])
     }
 }
 

@@ -20,6 +20,13 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// Two images and two texts drawn for a breast, with keys naming what each text states.
+public struct DrawnPair: Sendable, Equatable {
+    public var image1: URL, image2: URL
+    public var text1: String, text2: String
+    public var key1: String, key2: String
+}
+
 /// One breast at one exam: its images by view and its report sections (cleaned) with paraphrases.
 public struct BreastImageText: Sendable, Equatable {
     public var patientID: String
@@ -182,16 +189,24 @@ extension BreastImageText {
     /// with replacement, each replaced by its paraphrase with probability 0.5. Without `training` the
     /// choice is fixed (first CC, first MLO, first two sections, no paraphrase).
     public func draw(_ rng: inout SeededRandom, training: Bool) -> (URL, URL, String, String) {
+        let pair = drawWithKeys(&rng, training: training)
+        return (pair.image1, pair.image2, pair.text1, pair.text2)
+    }
+
+    /// `draw`, with a key per text naming what it states: the report section it came from (before
+    /// paraphrase and shuffling), or the side and findings an image-label text was made from.
+    public func drawWithKeys(_ rng: inout SeededRandom, training: Bool) -> DrawnPair {
         if let ccFindings, let mloFindings {
             // Image-label sample: a text per view from its findings.
             let side = laterality.uppercased().hasPrefix("L") ? "left" : "right"
-            func text(_ findings: Set<String>) -> String {
-                FindingPrompts.text(present: findings, side: side, pick: { training ? rng.integer(0...($0 - 1)) : 0 },
-                                    shuffle: { if training { rng.shuffle(&$0) } })
+            func text(_ findings: Set<String>) -> (String, String) {
+                (FindingPrompts.text(present: findings, side: side, pick: { training ? rng.integer(0...($0 - 1)) : 0 },
+                                     shuffle: { if training { rng.shuffle(&$0) } }),
+                 "labels:\(side):" + findings.sorted().joined(separator: "|"))
             }
             let first = (cc[0], text(ccFindings)), second = (mlo[0], text(mloFindings))
             let (a, b) = training && rng.chance(0.5) ? (second, first) : (first, second)
-            return (a.0, b.0, a.1, b.1)
+            return DrawnPair(image1: a.0, image2: b.0, text1: a.1.0, text2: b.1.0, key1: a.1.1, key2: b.1.1)
         }
         let images: (URL, URL)
         if !cc.isEmpty && !mlo.isEmpty {
@@ -214,7 +229,8 @@ extension BreastImageText {
         let i = training ? rng.integer(0...(texts.count - 1)) : 0
         let j = training ? rng.integer(0...(texts.count - 1)) : min(1, texts.count - 1)
         let first = text(i), second = text(j)
-        return (images.0, images.1, training ? ReportText.shuffled(first, using: &rng) : first,
-                training ? ReportText.shuffled(second, using: &rng) : second)
+        return DrawnPair(image1: images.0, image2: images.1, text1: training ? ReportText.shuffled(first, using: &rng) : first,
+                         text2: training ? ReportText.shuffled(second, using: &rng) : second,
+                         key1: "report:" + texts[i], key2: "report:" + texts[j])
     }
 }

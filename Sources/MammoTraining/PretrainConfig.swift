@@ -69,6 +69,10 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         /// Compose each batch of breasts sharing these attributes ("laterality", "density"); empty for
         /// the reference's random batches.
         public var groupBatchesBy: [String] = []
+        /// Treat texts that state the same thing (one report section; one side's set of findings) as
+        /// matches of each other's images instead of as negatives (UniCL-style targets); false is the
+        /// reference's batch diagonal.
+        public var labelAwareTargets = false
     }
 
     public var model = Model()

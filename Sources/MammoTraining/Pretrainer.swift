@@ -189,7 +189,8 @@ public final class Pretrainer {
         let i2 = try model.encodeImage(batch.images2), t2 = try model.encodeText(inputIds: batch.texts2.ids, attentionMask: batch.texts2.attentionMask)
         let t = config.training
         return try MammoClipLoss(imageImageWeight: t.imageImageWeight, textTextWeight: t.textTextWeight, labelSmoothing: t.labelSmoothing)(
-            image1: i1, image2: i2, text1: t1, text2: t2, logitScale: model.logitScale, training: training)
+            image1: i1, image2: i2, text1: t1, text2: t2, logitScale: model.logitScale, training: training,
+            textKeys: t.labelAwareTargets ? (batch.keys1, batch.keys2) : nil)
     }
 
     /// The samples of an epoch in training order, batches composed as configured.

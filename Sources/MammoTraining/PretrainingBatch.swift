@@ -10,6 +10,9 @@ public struct PretrainingBatch: @unchecked Sendable {
     public var images2: Tensor
     public var texts1: TokenTensors
     public var texts2: TokenTensors
+    /// What each text states (see `DrawnPair`), for label-aware targets.
+    public var keys1: [String] = []
+    public var keys2: [String] = []
     public var count: Int { images1.size(0) }
 }
 
@@ -72,9 +75,13 @@ public struct PretrainingBatchBuilder: @unchecked Sendable {
     /// Samples `indices` of the dataset, drawn for `epoch`.
     public func batch(_ indices: [Int], epoch: Int) throws -> PretrainingBatch {
         var first: [Tensor] = [], second: [Tensor] = [], texts1: [String] = [], texts2: [String] = []
+        var keys1: [String] = [], keys2: [String] = []
         for index in indices {
             var rng = SeededRandom(seed: seed, salt: 11, UInt64(epoch), UInt64(index))
-            let (a, b, t1, t2) = dataset.samples[index].draw(&rng, training: augmenter != nil)
+            let pair = dataset.samples[index].drawWithKeys(&rng, training: augmenter != nil)
+            let (a, b, t1, t2) = (pair.image1, pair.image2, pair.text1, pair.text2)
+            keys1.append(pair.key1)
+            keys2.append(pair.key2)
             for (url, list) in [(a, 0), (b, 1)] {
                 var x = try load(url)
                 if let augmenter {
@@ -90,6 +97,7 @@ public struct PretrainingBatchBuilder: @unchecked Sendable {
         let padding = Padding.maxLength(maxTextLength)
         return PretrainingBatch(images1: try Tensor.cat(first, dim: 0), images2: try Tensor.cat(second, dim: 0),
                                 texts1: try TokenTensors(tokenizer.encode(batch: texts1, maxLength: maxTextLength, padding: padding)),
-                                texts2: try TokenTensors(tokenizer.encode(batch: texts2, maxLength: maxTextLength, padding: padding)))
+                                texts2: try TokenTensors(tokenizer.encode(batch: texts2, maxLength: maxTextLength, padding: padding)),
+                                keys1: keys1, keys2: keys2)
     }
 }

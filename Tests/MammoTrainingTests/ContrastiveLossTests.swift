@@ -60,4 +60,29 @@ func maxDifference(_ a: Tensor, _ b: Tensor) throws -> Double {
             _ = try MammoClipLoss()(image1: a, image2: b, text1: a, text2: a, logitScale: Tensor.zeros([]))
         }
     }
+
+    /// Distinct keys give exactly the reference loss; shared keys make those texts mutual matches:
+    /// two images whose texts say the same thing are no longer pushed apart.
+    @Test func labelAwareTargetsReduceToTheReferenceAndMergeEqualKeys() throws {
+        let file = try Self.fixture.get()
+        let i1 = try file.tensor("plain.i1"), i2 = try file.tensor("plain.i2")
+        let t1 = try file.tensor("plain.t1"), t2 = try file.tensor("plain.t2")
+        let scale = try Tensor.full([], value: 1.5, dtype: .float64)
+        let n = i1.size(0)
+        let distinct = (first: (0..<n).map { "a\($0)" }, second: (0..<n).map { "b\($0)" })
+        let reference = try MammoClipLoss()(image1: i1, image2: i2, text1: t1, text2: t2, logitScale: scale).total.item()
+        let keyed = try MammoClipLoss()(image1: i1, image2: i2, text1: t1, text2: t2, logitScale: scale, textKeys: distinct).total.item()
+        #expect(Swift.abs(keyed - reference) < 1e-9)
+
+        // All texts identical in content: image-text terms become the entropy floor of uniform targets, log n at most.
+        let same = (first: [String](repeating: "x", count: n), second: [String](repeating: "x", count: n))
+        let t = try MammoClipLoss()(image1: i1, image2: i2, text1: t1, text2: t1, logitScale: Tensor.full([], value: -20, dtype: .float64),
+                                    textKeys: same)
+        #expect(Swift.abs(try t.imageToText.item() - Foundation.log(Double(n))) < 1e-6, "uniform logits against uniform targets")
+        let targets = try MammoClipLoss.matchTargets(rows: [0, 1, 2], rowKeys: ["p", "q", "p"], columnKeys: ["p", "q", "p"])
+        #expect(try targets.toArray(Float.self) == [0.5, 0, 0.5, 0, 1, 0, 0.5, 0, 0.5])
+        #expect(throws: TorchError.self) {
+            _ = try MammoClipLoss()(image1: i1, image2: i2, text1: t1, text2: t2, logitScale: scale, textKeys: (["a"], ["b"]))
+        }
+    }
 }
