@@ -22,11 +22,13 @@ using namespace ctorch;
 namespace {
 // Autocast's thread-local switches changed names in libtorch 2.4 (per-device functions).
 #if defined(TORCH_VERSION_MAJOR) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4))
+constexpr bool cpu_float16_autocast = true;
 bool autocast_enabled(at::DeviceType d) { return at::autocast::is_autocast_enabled(d); }
 void set_autocast_enabled(at::DeviceType d, bool on) { at::autocast::set_autocast_enabled(d, on); }
 at::ScalarType autocast_dtype(at::DeviceType d) { return at::autocast::get_autocast_dtype(d); }
 void set_autocast_dtype(at::DeviceType d, at::ScalarType t) { at::autocast::set_autocast_dtype(d, t); }
 #else
+constexpr bool cpu_float16_autocast = false; // CPU autocast computes in bfloat16 only before 2.x
 bool autocast_enabled(at::DeviceType d) { return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled(); }
 void set_autocast_enabled(at::DeviceType d, bool on) {
     if (d == at::kCPU) at::autocast::set_cpu_enabled(on); else at::autocast::set_enabled(on);
@@ -115,6 +117,8 @@ ct_status ct_autocast_enter(int device_type, int dtype, void **state) {
         auto type = scalar_type(dtype);
         if (device != at::kCPU && device != at::kCUDA) throw std::invalid_argument("autocast supports CPU and CUDA only");
         if (type != at::kBFloat16 && type != at::kHalf) throw std::invalid_argument("autocast computes in bfloat16 or float16 only");
+        if (device == at::kCPU && type == at::kHalf && !cpu_float16_autocast)
+            throw std::invalid_argument("this libtorch autocasts to float16 on CUDA only; use bfloat16 on CPU");
         auto *saved = new AutocastState{device, autocast_enabled(device), autocast_dtype(device)};
         set_autocast_dtype(device, type);
         set_autocast_enabled(device, true);
