@@ -80,6 +80,7 @@ let package = Package(
         .target(name: "MammoText"),
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .target(name: "MammoSynth", dependencies: ["MammoImaging", "Torch"]),
+        .target(name: "MammoEvaluation", dependencies: ["Torch"]),
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels",
                                                       .product(name: "Yams", package: "Yams")]),
         .executableTarget(
@@ -95,6 +96,7 @@ let package = Package(
         .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "Torch"]),
         .testTarget(name: "MammoTrainingTests", dependencies: ["MammoTraining", "MammoModels", "MammoText", "MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoEvaluationTests", dependencies: ["MammoEvaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoSynthTests", dependencies: ["MammoSynth", "MammoImaging", "MammoText", "Torch"]),
         .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],
