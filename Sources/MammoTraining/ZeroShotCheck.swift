@@ -1,4 +1,5 @@
 import Foundation
+import MammoImaging
 import MammoModels
 import Torch
 

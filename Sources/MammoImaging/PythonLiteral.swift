@@ -1,7 +1,7 @@
 /// Reads the Python list literals the reference's CSVs store in cells ("['a.png', \"it's\"]").
-enum PythonLiteral {
+public enum PythonLiteral {
     /// The strings of a list of string literals, or the cell itself as one element when it is not a list.
-    static func strings(_ cell: String) -> [String] {
+    public static func strings(_ cell: String) -> [String] {
         let text = cell.trimmingCharacters(in: .whitespaces)
         guard text.hasPrefix("["), text.hasSuffix("]") else { return text.isEmpty ? [] : [text] }
         var items: [String] = []

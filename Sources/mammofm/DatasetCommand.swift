@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import MammoEvaluation
+
+struct DatasetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataset", abstract: "Check a copy of a public dataset's metadata.", subcommands: [DatasetInspectCommand.self])
+}
+
+extension DatasetFormat: ExpressibleByArgument {}
+
+struct DatasetInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Count images, patients, splits and positives per label in a dataset's metadata file.",
+        discussion: """
+            vindr: finding_annotations.csv or breast-level_annotations.csv; rsna: train.csv; cbis: a mass or \
+            calcification case-description CSV; embed: the clinical or metadata CSV; mammoclip: a pretraining CSV; \
+            synth: a `mammofm synth` cohort folder or its labels/images.csv.
+            """)
+
+    @Argument(help: "The metadata file (or, for synth, the cohort folder).") var path: String
+    @Option(help: "vindr, rsna, cbis, embed, mammoclip or synth.") var format: DatasetFormat
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let summary = try format.inspect(URL(fileURLWithPath: path))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(summary.text)
+        }
+    }
+}
