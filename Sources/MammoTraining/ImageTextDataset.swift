@@ -81,7 +81,7 @@ public struct ImageTextDataset: Sendable {
     /// Image-label data in the VinDr-Mammo layout (finding_annotations.csv): one sample per breast of a
     /// study with its CC and MLO images and their finding categories; PNGs at `imageRoot/<image_id>.png`.
     public static func vindr(_ csv: URL, imageRoot: URL, splits: Set<String>) throws -> ImageTextDataset {
-        let table = try CSVTable(csv)
+        let table = try CSVTable(csv, error: { TrainingError.badData(path: $0, reason: $1) })
         let column = table.column
         let study = try column("study_id"), image = try column("image_id"), laterality = try column("laterality")
         let view = try column("view_position"), categories = try column("finding_categories"), split = try column("split")
@@ -120,7 +120,7 @@ public struct ImageTextDataset: Sendable {
 
     /// Rows whose `split` column (when the CSV has one) is in `splits`, else whose `fold` passes `folds`.
     public static func mammoClipCSV(_ csv: URL, imageRoot: URL, splits: Set<String>, folds: ((Int) -> Bool)? = nil) throws -> ImageTextDataset {
-        let table = try CSVTable(csv)
+        let table = try CSVTable(csv, error: { TrainingError.badData(path: $0, reason: $1) })
         let column = table.column, header = table.header
         let patient = try column("patient_id"), text = try column("text")
         let laterality = header.firstIndex(of: "laterality"), image = header.firstIndex(of: "image")

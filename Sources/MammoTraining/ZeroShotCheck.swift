@@ -26,7 +26,7 @@ public enum ZeroShotCheck {
     public static func evaluate(model: MammoClipPipeline, vindrCSV: URL, imageRoot: URL, splits: Set<String>,
                                 prompts: [(finding: String, negative: String, positive: String)] = referencePrompts,
                                 batchSize: Int = 32) throws -> [Result] {
-        let table = try CSVTable(vindrCSV)
+        let table = try CSVTable(vindrCSV, error: { TrainingError.badData(path: $0, reason: $1) })
         let column = table.column
         let imageColumn = try column("image_id"), categories = try column("finding_categories"), splitColumn = try column("split")
         var order: [String] = []

@@ -6,7 +6,7 @@ enum DatasetInspection {
     /// VinDr-Mammo: finding_annotations.csv (one row per finding, or one "No Finding" row per image)
     /// or breast-level_annotations.csv (one row per image); told apart by their columns.
     static func vindr(_ url: URL) throws -> DatasetSummary {
-        let t = try DatasetTable(url)
+        let t = try CSVTable(dataset: url)
         let image = try t.column("image_id"), study = try t.column("study_id"), split = try t.column("split")
         let density = try t.column("breast_density"), birads = try t.column("breast_birads")
         var perImage: [String: [String]] = [:]
@@ -32,7 +32,7 @@ enum DatasetInspection {
 
     /// RSNA Screening Mammography: train.csv (one row per image; `fold` when a split was added).
     static func rsna(_ url: URL) throws -> DatasetSummary {
-        let t = try DatasetTable(url)
+        let t = try CSVTable(dataset: url)
         let patient = try t.column("patient_id"), image = try t.column("image_id"), laterality = try t.column("laterality")
         let cancer = try t.column("cancer"), view = try t.column("view")
         let breasts = t.rows.map { $0[patient] + "/" + $0[laterality] }
@@ -50,10 +50,10 @@ enum DatasetInspection {
 
     /// CBIS-DDSM: a mass or calcification case-description CSV (one row per abnormality).
     static func cbis(_ url: URL) throws -> DatasetSummary {
-        let t = try DatasetTable(url)
+        let t = try CSVTable(dataset: url)
         let patient = try t.column("patient_id"), side = try t.column("left or right breast"), view = try t.column("image view")
         let pathology = try t.column("pathology"), type = try t.column("abnormality type")
-        let density = try t.column(anyOf: ["breast_density", "breast density"]), assessment = try t.column("assessment")
+        let density = try t.firstColumn(of: ["breast_density", "breast density"]), assessment = try t.column("assessment")
         let images = t.rows.map { [$0[patient], $0[side], $0[view]].joined(separator: "/") }
         return DatasetSummary(format: "cbis", file: url.path, rows: t.rows.count,
                               sizes: ["abnormalities": t.rows.count, "patients": t.values(patient).distinctCount, "images": images.distinctCount],
@@ -64,7 +64,7 @@ enum DatasetInspection {
     /// EMBED: the clinical CSV (one row per finding of an exam, `asses`) or the metadata CSV (one row
     /// per image, `anon_dicom_path`).
     static func embed(_ url: URL) throws -> DatasetSummary {
-        let t = try DatasetTable(url)
+        let t = try CSVTable(dataset: url)
         let patient = try t.column("empi_anon"), exam = try t.column("acc_anon")
         var sizes = ["patients": t.values(patient).distinctCount, "exams": t.values(exam).distinctCount]
         var sections: [String: [String: Int]] = [:]
@@ -82,7 +82,7 @@ enum DatasetInspection {
 
     /// The Mammo-CLIP pretraining CSV (one row per breast and exam).
     static func mammoclip(_ url: URL) throws -> DatasetSummary {
-        let t = try DatasetTable(url)
+        let t = try CSVTable(dataset: url)
         let patient = try t.column("patient_id")
         _ = try t.column("text")
         let imageColumns = ["image", "CC", "MLO"].compactMap { t.header.firstIndex(of: $0) }
@@ -102,7 +102,7 @@ enum DatasetInspection {
         var isFolder: ObjCBool = false
         let file = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && isFolder.boolValue
             ? url.appendingPathComponent("labels/images.csv") : url
-        let t = try DatasetTable(file)
+        let t = try CSVTable(dataset: file)
         let patient = try t.column("patient_id"), exam = try t.column("exam_id"), split = try t.column("split")
         let findings = try t.column("findings"), density = try t.column("density"), malignant = try t.column("malignant")
         var withFinding: [String: Int] = [:]
