@@ -81,7 +81,7 @@ let package = Package(
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
         .target(name: "MammoSynth", dependencies: ["MammoImaging", "Torch"]),
         .target(name: "MammoEvaluation", dependencies: ["Torch", "MammoImaging"]),
-        .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels",
+        .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels", "MammoEvaluation",
                                                       .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "mammofm",

@@ -1,4 +1,5 @@
 import Foundation
+import MammoEvaluation
 import MammoImaging
 import MammoModels
 import Torch
@@ -52,23 +53,7 @@ public enum ZeroShotCheck {
             let probabilities = try model.zeroShot(imageEmbeddings: all, promptEmbeddings: text).select(dim: 1, index: 1).toArray(Float.self)
             let labels = order.map { findings[$0]!.contains(prompt.finding) }
             return Result(finding: prompt.finding, images: order.count, positives: labels.filter { $0 }.count,
-                          auroc: auroc(scores: probabilities.map(Double.init), labels: labels))
+                          auroc: (try? ROCAnalysis(scores: probabilities.map(Double.init), labels: labels).auc) ?? .nan)
         }
-    }
-
-    /// Area under the ROC curve by the Mann-Whitney statistic (ties count one half); NaN without both classes.
-    public static func auroc(scores: [Double], labels: [Bool]) -> Double {
-        let positives = labels.filter { $0 }.count, negatives = labels.count - positives
-        guard positives > 0, negatives > 0 else { return .nan }
-        let sorted = zip(scores, labels).sorted { $0.0 < $1.0 }
-        var rankSum = 0.0, i = 0
-        while i < sorted.count {
-            var j = i
-            while j + 1 < sorted.count && sorted[j + 1].0 == sorted[i].0 { j += 1 }
-            let rank = Double(i + j) / 2 + 1
-            for k in i...j where sorted[k].1 { rankSum += rank }
-            i = j + 1
-        }
-        return (rankSum - Double(positives * (positives + 1)) / 2) / Double(positives * negatives)
     }
 }
