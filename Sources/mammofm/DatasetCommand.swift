@@ -26,9 +26,7 @@ struct DatasetInspectCommand: ParsableCommand {
     func run() throws {
         let summary = try format.inspect(URL(fileURLWithPath: path))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            try printJSON(summary)
         } else {
             print(summary.text)
         }

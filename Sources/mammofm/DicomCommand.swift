@@ -19,13 +19,11 @@ struct DicomInfoCommand: ParsableCommand {
     func run() throws {
         let metadata = try DicomImage.readMetadata(URL(fileURLWithPath: file))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             var value = metadata
             // LUT tables are long; the summary keeps their shape.
             value.modalityLUT?.data = []
             for i in value.voiLUTs.indices { value.voiLUTs[i].data = [] }
-            print(String(decoding: try encoder.encode(value), as: UTF8.self))
+            try printJSON(value)
             return
         }
         let m = metadata

@@ -28,9 +28,7 @@ struct DoctorCommand: ParsableCommand {
         global.apply()
         let report = Report(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: Self.gdcmLibrary())
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report, formatting: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return
         }
         let e = report.engine

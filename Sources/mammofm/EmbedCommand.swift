@@ -56,9 +56,7 @@ struct EmbedCommand: ParsableCommand {
         }
         if json {
             let object = ["image": try rows(imageEmbeddings), "text": try rows(textEmbeddings)]
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(object), as: UTF8.self))
+            try printJSON(object, formatting: [.sortedKeys])
             return
         }
         for (path, row) in zip(images, try rows(imageEmbeddings)) { print("image \(path): \(row.count) dims [\(preview(row))]") }

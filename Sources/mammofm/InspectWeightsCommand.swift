@@ -28,9 +28,7 @@ struct InspectWeightsCommand: ParsableCommand {
             entries = try TorchCheckpoint(url: url).allTensors().map { Entry(key: $0.0, shape: $0.1.shape, dtype: $0.1.dtype.description) }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted]
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
+            try printJSON(entries, formatting: [.prettyPrinted])
             return
         }
         let width = min(80, entries.map(\.key.count).max() ?? 0)

@@ -34,9 +34,7 @@ struct ZeroShotCommand: ParsableCommand {
         let results = try ZeroShotCheck.evaluate(model: pipeline, vindrCSV: URL(fileURLWithPath: vindr), imageRoot: URL(fileURLWithPath: images),
                                                  splits: Set(split), prompts: try prompts())
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            try printJSON(results)
         } else {
             for r in results { print(String(format: "%@: AUROC %.3f (%d images, %d positive)", r.finding, r.auroc, r.images, r.positives)) }
         }
