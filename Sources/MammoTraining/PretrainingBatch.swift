@@ -61,7 +61,7 @@ public struct PretrainingBatchBuilder: @unchecked Sendable {
 
     /// A preprocessed PNG as a 1 x 1 x H x W float tensor resized to `height` x `width` (area when
     /// shrinking, bilinear otherwise): how training and evaluation both prepare model inputs.
-    static func loadImage(_ url: URL, height: Int, width: Int) throws -> Tensor {
+    public static func loadImage(_ url: URL, height: Int, width: Int) throws -> Tensor {
         let image: GrayscaleImage
         do { image = try GrayscaleImage.readPNG(url) } catch { throw TrainingError.badData(path: url.path, reason: "\(error)") }
         var x = try Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width])

@@ -1,42 +1,59 @@
 import ArgumentParser
 import Foundation
+import MammoDownstream
+import MammoEvaluation
 import MammoModels
-import MammoTraining
 import Torch
 
 struct ZeroShotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zeroshot",
-        abstract: "Zero-shot AUROC of a model on image-level findings (VinDr-layout CSV, reference prompts).",
-        discussion: "Images are read as OUT/images/<image_id>.png from `mammofm preprocess --keep-file-names`.")
+        abstract: "Zero-shot classification of a labelled dataset's test split with prompt sets.",
+        discussion: """
+        Scores every task as the reference does (softmax over cosine similarities without the logit scale) or, \
+        with --logit-scale, with the learned scale. Prompt sets: `reference` (the reference's prompts), `ensemble` \
+        (several report-style sentences per class, naming the image's side), or a YAML/JSON file mapping each task \
+        to one prompt list per class ({side} is replaced by left/right). The operating point is chosen on the \
+        validation split (Youden). Image-level findings are scored per image and per breast, breast-level tasks per breast.
+        """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var data: DownstreamOptions
     @Option(help: "A converted model folder (e.g. a pretraining run's final or best).") var model: String
-    @Option(help: "finding_annotations.csv in the VinDr-Mammo layout.") var vindr: String
-    @Option(help: "The folder of preprocessed PNGs named by image id.") var images: String
-    @Option(help: "Splits to score (the CSV's split column).") var split: [String] = ["test"]
-    @Option(help: "A prompt pair instead of the reference's: 'CATEGORY=negative text|positive text' (repeatable).") var prompt: [String] = []
-    @Flag(help: "Print JSON.") var json = false
-
-    func prompts() throws -> [(finding: String, negative: String, positive: String)] {
-        guard !prompt.isEmpty else { return ZeroShotCheck.referencePrompts }
-        return try prompt.map { item in
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let texts = parts.count == 2 ? parts[1].split(separator: "|", maxSplits: 1).map(String.init) : []
-            guard texts.count == 2 else { throw ValidationError("--prompt expects 'CATEGORY=negative|positive', got '\(item)'") }
-            return (parts[0], texts[0], texts[1])
-        }
-    }
+    @Option(help: "Prompt sets: reference, ensemble or a file (repeatable; default reference and ensemble).") var prompts: [String] = []
+    @Flag(help: "Also score with the learned logit scale.") var logitScale = false
+    @Option(help: "Levels to score, comma-separated: image, breast, exam (default per task).") var levels: String?
 
     func run() throws {
         global.apply()
-        let pipeline = try MammoClipPipeline(path: URL(fileURLWithPath: model))
-        let results = try ZeroShotCheck.evaluate(model: pipeline, vindrCSV: URL(fileURLWithPath: vindr), imageRoot: URL(fileURLWithPath: images),
-                                                 splits: Set(split), prompts: try prompts())
-        if json {
-            try printJSON(results)
-        } else {
-            for r in results { print(String(format: "%@: AUROC %.3f (%d images, %d positive)", r.finding, r.auroc, r.images, r.positives)) }
+        let dataset = try data.loadDataset()
+        let tasks = try data.selectedTasks(dataset)
+        let sets = try (prompts.isEmpty ? ["reference", "ensemble"] : prompts).map { name in
+            try PromptSet.builtIn(name) ?? PromptSet.read(URL(fileURLWithPath: name))
         }
+        let modelURL = URL(fileURLWithPath: model)
+        let pipeline = try MammoClipPipeline(path: modelURL)
+        let hash = try WeightsHash.of(file: modelURL.appendingPathComponent("model.safetensors"))
+        let features = try data.extractFeatures(model: pipeline.model, modelHash: hash, dataset: dataset)
+        let classifier = ZeroShotClassifier(pipeline: pipeline)
+        var document = EvaluationDocument(command: "zeroshot", model: model, modelHash: hash, dataset: dataset,
+                                          configuration: ["prompt sets": sets.map(\.name).joined(separator: ", "),
+                                                          "logit scale": logitScale ? "without and with" : "without (reference)"])
+        for task in tasks {
+            let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
+            for set in sets {
+                for scaled in logitScale ? [false, true] : [false] {
+                    let validation = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .validation, task: task),
+                                                            features: features, useLogitScale: scaled)
+                    let test = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .test, task: task),
+                                                      features: features, useLogitScale: scaled)
+                    let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
+                                                                      test: test, bootstrap: data.bootstrapSettings)
+                    let name = "zero-shot \(set.name)" + (scaled ? " (logit scale)" : "")
+                    document.entries += evaluations.map { EvaluationEntry(name: name, method: "zero-shot", evaluation: $0) }
+                }
+            }
+        }
+        try data.emit(document)
     }
 }

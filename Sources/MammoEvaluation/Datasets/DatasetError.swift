@@ -4,10 +4,13 @@ import MammoImaging
 /// Errors reading a dataset's metadata; each names the file and what was wrong.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case badFile(path: String, reason: String)
+    /// A request the data cannot satisfy (unknown task, empty split, bad fraction).
+    case badInput(String)
 
     public var description: String {
         switch self {
         case .badFile(let path, let reason): return "\(path): \(reason)"
+        case .badInput(let reason): return reason
         }
     }
 }

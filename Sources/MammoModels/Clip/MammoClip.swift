@@ -86,6 +86,13 @@ public final class MammoClip: Module {
         return normalize ? try Functional.normalize(embedded, dim: 1) : embedded
     }
 
+    /// Projected image embeddings from pooled encoder features (N x C, as `imageEncoder.forward`
+    /// returns them): lets cached features be scored against prompts without re-running the encoder.
+    public func projectImageFeatures(_ features: Tensor, normalize: Bool = true) throws -> Tensor {
+        let embedded = try imageProjection(features)
+        return normalize ? try Functional.normalize(embedded, dim: 1) : embedded
+    }
+
     /// Projected text embeddings (N x D) of token ids with their attention mask.
     public func encodeText(inputIds: Tensor, attentionMask: Tensor, tokenTypeIds: Tensor? = nil, normalize: Bool = true) throws -> Tensor {
         let states = try textModel.forward(inputIds: inputIds, attentionMask: attentionMask, tokenTypeIds: tokenTypeIds)

@@ -1,0 +1,62 @@
+import Foundation
+import MammoEvaluation
+import Torch
+
+/// The evaluation protocol shared by zero-shot, probe and fine-tune: predictions per image on the
+/// validation and test splits, aggregated to the levels asked for, scored with the validation
+/// split's operating point.
+public enum DownstreamProtocol {
+    /// Levels a task is scored at by default: image-level findings per image and per breast
+    /// (mean over views), breast-level tasks per breast (the reference's RSNA protocol).
+    public static func defaultLevels(_ task: ClassificationTask) -> [String] {
+        task.level == .image ? ["image", "breast"] : ["breast"]
+    }
+
+    /// One evaluation per level ("image", "breast", "exam"; exam only for binary tasks).
+    public static func evaluate(task: ClassificationTask, levels: [String], images: [LabelledImage], validation: [Prediction],
+                                test: [Prediction], bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> [TaskEvaluation] {
+        try levels.map { level in
+            func at(_ p: [Prediction]) throws -> [Prediction] {
+                switch level {
+                case "image": return p
+                case "breast": return PredictionAggregation.perBreast(p, images: images)
+                case "exam":
+                    guard task.isBinary else { throw DownstreamError.badInput("exam-level scoring is for binary tasks, not \(task.name)") }
+                    return PredictionAggregation.perExam(PredictionAggregation.perBreast(p, images: images))
+                default: throw DownstreamError.badInput("unknown level '\(level)' (image, breast, exam)")
+                }
+            }
+            return try TaskEvaluation.evaluate(task: task, level: level, test: at(test), validation: validation.isEmpty ? nil : at(validation),
+                                               bootstrap: bootstrap)
+        }
+    }
+
+    /// The images of `split` that carry a label for `task`.
+    public static func labelled(_ dataset: LabelledDataset, _ split: DataSplit, task: ClassificationTask) -> [LabelledImage] {
+        dataset.images(in: split).filter { $0.labels[task.name] != nil }
+    }
+
+    /// Predictions of a trained probe for `images`.
+    public static func predictions(_ probe: LinearProbe, images: [LabelledImage], features: FeatureSet) throws -> [Prediction] {
+        guard !images.isEmpty else { return [] }
+        let probabilities = try probe.probabilities(features.rows(images.map(\.imageID)))
+        return zip(images, probabilities).map { image, p in
+            Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[probe.task.name]!, probabilities: p)
+        }
+    }
+
+    /// Trains a linear probe on the training split at `fraction` (patients sampled with `seed`) and
+    /// scores it on the test split at `levels`.
+    public static func linearProbe(task: ClassificationTask, dataset: LabelledDataset, features: FeatureSet, fraction: Double,
+                                   settings: HeadTraining, levels: [String], bootstrap: PatientBootstrap? = PatientBootstrap())
+        throws -> (evaluations: [TaskEvaluation], trainingCases: Int) {
+        let sampled = try dataset.withTrainingFraction(fraction, seed: settings.seed)
+        let train = labelled(sampled, .train, task: task)
+        guard !train.isEmpty else { throw DownstreamError.badInput("no training images with a '\(task.name)' label") }
+        let probe = try LinearProbe.train(task: task, features: features.rows(train.map(\.imageID)), labels: train.map { $0.labels[task.name]! },
+                                          settings: settings)
+        let validation = try predictions(probe, images: labelled(sampled, .validation, task: task), features: features)
+        let test = try predictions(probe, images: labelled(sampled, .test, task: task), features: features)
+        return (try evaluate(task: task, levels: levels, images: dataset.images, validation: validation, test: test, bootstrap: bootstrap), train.count)
+    }
+}

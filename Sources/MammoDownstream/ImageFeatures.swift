@@ -1,0 +1,92 @@
+import Foundation
+import MammoEvaluation
+import MammoModels
+import MammoTraining
+import Torch
+
+/// Pooled image-encoder features (before the projection head) of a set of images, one row each.
+public struct FeatureSet {
+    public let imageIDs: [String]
+    /// N x C, float32.
+    public let features: Tensor
+    let row: [String: Int]
+
+    public init(imageIDs: [String], features: Tensor) {
+        self.imageIDs = imageIDs
+        self.features = features
+        row = Dictionary(imageIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The rows of `ids`, in that order.
+    public func rows(_ ids: [String]) throws -> Tensor {
+        let indices = try ids.map { id -> Int64 in
+            guard let r = row[id] else { throw DownstreamError.badInput("image \(id) has no extracted features") }
+            return Int64(r)
+        }
+        return try features.indexSelect(dim: 0, index: Tensor(indices))
+    }
+}
+
+/// Runs the frozen image encoder once over a dataset's images and caches the result on disk, so
+/// probes over many tasks, seeds and data fractions reuse one pass. The cache file is named by the
+/// weights hash, the input size and the image list, so a changed model or image set never reuses
+/// stale features.
+public struct FeatureExtractor {
+    public let model: MammoClip
+    /// Identifies the weights (see `WeightsHash`).
+    public let modelHash: String
+    /// Folder of preprocessed PNGs named `<image_id>.png`.
+    public let imageRoot: URL
+    /// Where feature files are kept; nil disables caching.
+    public let cacheDirectory: URL?
+    public var batchSize = 16
+
+    public init(model: MammoClip, modelHash: String, imageRoot: URL, cacheDirectory: URL?) {
+        self.model = model
+        self.modelHash = modelHash
+        self.imageRoot = imageRoot
+        self.cacheDirectory = cacheDirectory
+    }
+
+    /// The cache file for `imageIDs`.
+    public func cacheFile(for imageIDs: [String]) -> URL? {
+        let config = model.config.image
+        let key = WeightsHash.of(text: imageRoot.standardizedFileURL.path + "\n" + imageIDs.joined(separator: "\n"))
+        return cacheDirectory?.appendingPathComponent("features-\(modelHash)-\(config.inputHeight)x\(config.inputWidth)-\(key).safetensors")
+    }
+
+    /// Features of `images` (in order), read from the cache when present. `progress(done, total)` is
+    /// called after each batch.
+    public func features(for images: [LabelledImage], progress: ((Int, Int) -> Void)? = nil) throws -> FeatureSet {
+        let ids = images.map(\.imageID)
+        if let file = cacheFile(for: ids), FileManager.default.fileExists(atPath: file.path),
+           let stored = try? SafetensorsFile(url: file), stored.metadata["image_ids"] == ids.joined(separator: "\n"),
+           let tensor = try? stored.tensors()["features"] {
+            return FeatureSet(imageIDs: ids, features: tensor)
+        }
+        let missing = ids.filter { !FileManager.default.fileExists(atPath: png($0).path) }
+        guard missing.isEmpty else {
+            throw DownstreamError.badFile(path: png(missing[0]).path,
+                                          reason: "missing (\(missing.count) of \(ids.count) images have no PNG under \(imageRoot.path); run `mammofm preprocess --keep-file-names` first)")
+        }
+        let config = model.config.image
+        model.eval()
+        var rows: [Tensor] = []
+        for start in stride(from: 0, to: ids.count, by: batchSize) {
+            let batch = try Tensor.cat(ids[start..<min(ids.count, start + batchSize)].map { id in
+                try ImageNormalization.reference(PretrainingBatchBuilder.loadImage(png(id), height: config.inputHeight, width: config.inputWidth),
+                                                 channels: config.efficientNet.inputChannels, mean: config.mean, std: config.std)
+            }, dim: 0)
+            rows.append(try Autograd.inferenceMode { try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32) })
+            progress?(min(ids.count, start + batchSize), ids.count)
+        }
+        let features = try Tensor.cat(rows, dim: 0)
+        if let file = cacheFile(for: ids) {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Safetensors.write([("features", features)], metadata: ["image_ids": ids.joined(separator: "\n"), "model": modelHash], to: file)
+        }
+        return FeatureSet(imageIDs: ids, features: features)
+    }
+
+    func png(_ id: String) -> URL { imageRoot.appendingPathComponent("\(id).png") }
+}

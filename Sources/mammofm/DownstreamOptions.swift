@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import MammoDownstream
+import MammoEvaluation
+import MammoModels
+import Torch
+
+/// Options shared by zeroshot, probe and finetune: the labelled dataset, its images, tasks and output.
+struct DownstreamOptions: ParsableArguments {
+    @Option(help: "The labelled dataset: a synth cohort folder, VinDr finding_annotations.csv, RSNA train.csv or a CBIS-DDSM case CSV.")
+    var dataset: String
+    @Option(help: "Dataset format: synth, vindr, rsna or cbis.") var format: String
+    @Option(help: "Folder of preprocessed PNGs named <image_id>.png (`mammofm preprocess --keep-file-names`).") var images: String
+    @Option(help: "Tasks, comma-separated (mass, calcification, density, malignancy; default: every task the dataset labels).")
+    var tasks: String?
+    @Option(help: "Share of training patients moved to validation when the dataset has no validation split (threshold choice).")
+    var validationFraction = 0.1
+    @Option(help: "Patient-level bootstrap resamples for confidence intervals (0: DeLong intervals only).") var bootstrap = 2000
+    @Option(help: "Where extracted image features are cached (default: $MAMMOFM_CACHE/features or ~/.cache/mammofm/features).")
+    var featureCache: String?
+    @Option(help: "Folder for result.json and report.html.") var out: String?
+    @Flag(help: "Print the result document as JSON.") var json = false
+
+    func loadDataset() throws -> LabelledDataset {
+        try LabelledDataset.read(format: format, url: URL(fileURLWithPath: dataset)).withValidation(fraction: validationFraction)
+    }
+
+    func selectedTasks(_ dataset: LabelledDataset) throws -> [ClassificationTask] {
+        guard let tasks else { return dataset.tasks }
+        return try tasks.split(separator: ",").map { name in
+            let task = try ClassificationTask.named(String(name).trimmingCharacters(in: .whitespaces))
+            guard dataset.tasks.contains(task) else {
+                throw ValidationError("the \(dataset.format) dataset has no '\(task.name)' labels; it has \(dataset.tasks.map(\.name).joined(separator: ", "))")
+            }
+            return task
+        }
+    }
+
+    var bootstrapSettings: PatientBootstrap? { bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil }
+
+    var cacheDirectory: URL {
+        if let featureCache { return URL(fileURLWithPath: featureCache) }
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["MAMMOFM_CACHE"] ?? (environment["XDG_CACHE_HOME"].map { $0 + "/mammofm" })
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mammofm").path
+        return URL(fileURLWithPath: base).appendingPathComponent("features")
+    }
+
+    /// Features of every image of the dataset with progress on standard error.
+    func extractFeatures(model: MammoClip, modelHash: String, dataset: LabelledDataset) throws -> FeatureSet {
+        let extractor = FeatureExtractor(model: model, modelHash: modelHash, imageRoot: URL(fileURLWithPath: images), cacheDirectory: cacheDirectory)
+        let progress = ProgressReporter(total: dataset.images.count, unit: "images")
+        var done = 0
+        let features = try extractor.features(for: dataset.images) { finished, _ in
+            progress.advance(by: finished - done, note: "image features")
+            done = finished
+        }
+        if done > 0 { progress.finish() } else { FileHandle.standardError.write(Data("features read from the cache \(cacheDirectory.path)\n".utf8)) }
+        return features
+    }
+
+    /// Writes and prints the document.
+    func emit(_ document: EvaluationDocument) throws {
+        if let out {
+            try document.write(to: URL(fileURLWithPath: out))
+            FileHandle.standardError.write(Data("wrote \(out)/result.json and \(out)/report.html\n".utf8))
+        }
+        if json { try printJSON(document); return }
+        for entry in document.entries { print(DownstreamSummary.line(entry)) }
+        for note in document.notes { print("note: \(note)") }
+    }
+}
+
+/// One-line summaries of evaluation entries.
+enum DownstreamSummary {
+    static func line(_ entry: EvaluationEntry) -> String {
+        let ev = entry.evaluation
+        if let b = ev.binary {
+            return String(format: "%@ | %@ per %@: AUROC %.3f (95%% CI %.3f-%.3f), AUPRC %.3f, %d cases (%d positive), sens %.2f spec %.2f",
+                          entry.name, ev.task.name, ev.level, b.auroc, b.aurocDeLong.lower, b.aurocDeLong.upper, b.auprc, b.cases, b.positives,
+                          b.sensitivity, b.specificity)
+        }
+        let m = ev.multiclass!
+        return String(format: "%@ | %@ per %@: macro AUROC %.3f, accuracy %.3f, quadratic kappa %.3f, %d cases",
+                      entry.name, ev.task.name, ev.level, m.aurocMacro, m.accuracy, m.kappaQuadratic, m.cases)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import MammoDownstream
+import MammoEvaluation
+import MammoModels
+import Torch
+
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Linear probes on frozen image features, per task, data fraction and seed.",
+        discussion: """
+        The image encoder runs once over the dataset and its pooled features are cached on disk (named by the \
+        weights hash), so probes over many seeds and fractions take seconds. Each probe is Linear(C, n) on \
+        standardised features with the reference's settings (AdamW, weight decay 1e-4, warm-up + cosine-squared, \
+        BCE with pos_weight = negatives/positives, cross entropy for density; 30 epochs at batch 8, RSNA \
+        malignancy 20 at batch 6). Fractions sample whole training patients. --baseline random-init trains the \
+        same probes on a randomly initialised encoder of the same architecture, the floor a pretrained encoder must beat.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var data: DownstreamOptions
+    @Option(help: "A converted model folder.") var model: String
+    @Option(help: "Training-data fractions, comma-separated, as fractions or percentages (e.g. 10%,50%,100%).") var fractions = "100%"
+    @Option(help: "Seeds (each draws the fraction's patients and the data order), comma-separated.") var seeds = "0"
+    @Option(help: "Epochs (default: the reference's per task).") var epochs: Int?
+    @Option(help: "Batch size (default: the reference's per task).") var batchSize: Int?
+    @Option(help: "Learning rate.") var learningRate = 5e-5
+    @Option(help: "Weight decay.") var weightDecay = 1e-4
+    @Option(help: "BCE positive weight (default: negatives/positives of the training cases).") var positiveWeight: Double?
+    @Flag(help: "Sample training cases class-balanced instead of weighting positives.") var classBalanced = false
+    @Option(help: "Also probe a baseline encoder: random-init.") var baseline: String?
+    @Option(help: "Levels to score, comma-separated: image, breast, exam (default per task).") var levels: String?
+
+    func parsedFractions() throws -> [Double] {
+        try fractions.split(separator: ",").map { item in
+            let text = item.trimmingCharacters(in: .whitespaces)
+            let percent = text.hasSuffix("%")
+            guard let value = Double(percent ? String(text.dropLast()) : text), value > 0 else { throw ValidationError("bad fraction '\(text)'") }
+            let fraction = percent || value > 1 ? value / 100 : value
+            guard fraction <= 1 else { throw ValidationError("fraction '\(text)' is above 100%") }
+            return fraction
+        }
+    }
+
+    func validate() throws {
+        if let baseline, baseline != "random-init" { throw ValidationError("--baseline takes random-init") }
+        _ = try parsedFractions()
+        guard seeds.split(separator: ",").allSatisfy({ UInt64($0.trimmingCharacters(in: .whitespaces)) != nil }) else {
+            throw ValidationError("--seeds takes comma-separated non-negative integers")
+        }
+    }
+
+    func run() throws {
+        global.apply()
+        let dataset = try data.loadDataset()
+        let tasks = try data.selectedTasks(dataset)
+        let modelURL = URL(fileURLWithPath: model)
+        let pipeline = try MammoClipPipeline(path: modelURL)
+        var encoders: [(name: String, model: MammoClip, hash: String)] = [
+            ("linear probe", pipeline.model, try WeightsHash.of(file: modelURL.appendingPathComponent("model.safetensors"))),
+        ]
+        if baseline != nil {
+            Torch.manualSeed(0)
+            let random = try MammoClip(config: pipeline.model.config)
+            encoders.append(("random-init probe", random, "random-init-seed0-" + WeightsHash.of(text: String(decoding: try pipeline.model.config.jsonData(), as: UTF8.self))))
+        }
+        let fractionList = try parsedFractions(), seedList = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces))! }
+        var document = EvaluationDocument(command: "probe", model: model, modelHash: encoders[0].hash, dataset: dataset, configuration: [
+            "fractions": fractionList.map { String(format: "%g%%", $0 * 100) }.joined(separator: ", "), "seeds": seeds,
+            "learning rate": "\(learningRate)", "weight decay": "\(weightDecay)", "class balanced": "\(classBalanced)",
+            "epochs / batch": epochs.map { "\($0)" } ?? "reference per task" + (batchSize.map { " / \($0)" } ?? ""),
+        ])
+        for encoder in encoders {
+            let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset)
+            for task in tasks {
+                let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
+                for fraction in fractionList {
+                    for seed in seedList {
+                        var settings = HeadTraining.reference(for: task)
+                        if let epochs { settings.epochs = epochs }
+                        if let batchSize { settings.batchSize = batchSize }
+                        settings.learningRate = learningRate
+                        settings.weightDecay = weightDecay
+                        settings.positiveWeight = positiveWeight
+                        settings.classBalanced = classBalanced
+                        settings.seed = seed
+                        let started = Date()
+                        let result = try DownstreamProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
+                                                                        settings: settings, levels: levelList, bootstrap: data.bootstrapSettings)
+                        let name = "\(encoder.name) \(String(format: "%g%%", fraction * 100)) seed \(seed)"
+                        let entries = result.evaluations.map { EvaluationEntry(name: name, method: encoder.name, dataFraction: fraction, seed: seed, evaluation: $0) }
+                        FileHandle.standardError.write(Data(String(format: "%@ %@: %d training images, %.1f s\n", name, task.name, result.trainingCases,
+                                                                   Date().timeIntervalSince(started)).utf8))
+                        document.entries += entries
+                    }
+                }
+            }
+        }
+        try data.emit(document)
+    }
+}
