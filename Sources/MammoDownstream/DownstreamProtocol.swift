@@ -46,10 +46,10 @@ public enum DownstreamProtocol {
     }
 
     /// Trains a linear probe on the training split at `fraction` (patients sampled with `seed`) and
-    /// scores it on the test split at `levels`.
+    /// scores it on the test split at `levels`; also returns the per-image test predictions.
     public static func linearProbe(task: ClassificationTask, dataset: LabelledDataset, features: FeatureSet, fraction: Double,
                                    settings: HeadTraining, levels: [String], bootstrap: PatientBootstrap? = PatientBootstrap())
-        throws -> (evaluations: [TaskEvaluation], trainingCases: Int) {
+        throws -> (evaluations: [TaskEvaluation], trainingCases: Int, test: [Prediction]) {
         let sampled = try dataset.withTrainingFraction(fraction, seed: settings.seed)
         let train = labelled(sampled, .train, task: task)
         guard !train.isEmpty else { throw DownstreamError.badInput("no training images with a '\(task.name)' label") }
@@ -57,6 +57,7 @@ public enum DownstreamProtocol {
                                           settings: settings)
         let validation = try predictions(probe, images: labelled(sampled, .validation, task: task), features: features)
         let test = try predictions(probe, images: labelled(sampled, .test, task: task), features: features)
-        return (try evaluate(task: task, levels: levels, images: dataset.images, validation: validation, test: test, bootstrap: bootstrap), train.count)
+        return (try evaluate(task: task, levels: levels, images: dataset.images, validation: validation, test: test, bootstrap: bootstrap),
+                train.count, test)
     }
 }

@@ -59,6 +59,13 @@ struct DownstreamOptions: ParsableArguments {
         return features
     }
 
+    /// Writes test predictions per image to OUT/predictions/<name>-<task>.csv (for `mammofm evaluate`).
+    func savePredictions(_ predictions: [Prediction], name: String, task: ClassificationTask) throws {
+        guard let out else { return }
+        let words = (name + " " + task.name).lowercased().split { !($0.isLetter || $0.isNumber) }
+        try PredictionsFile.write(predictions, task: task, to: URL(fileURLWithPath: out).appendingPathComponent("predictions/\(words.joined(separator: "-")).csv"))
+    }
+
     /// Writes and prints the document.
     func emit(_ document: EvaluationDocument) throws {
         if let out {

@@ -89,6 +89,7 @@ struct ProbeCommand: ParsableCommand {
                         let result = try DownstreamProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
                                                                         settings: settings, levels: levelList, bootstrap: data.bootstrapSettings)
                         let name = "\(encoder.name) \(String(format: "%g%%", fraction * 100)) seed \(seed)"
+                        try data.savePredictions(result.test, name: name, task: task)
                         let entries = result.evaluations.map { EvaluationEntry(name: name, method: encoder.name, dataFraction: fraction, seed: seed, evaluation: $0) }
                         FileHandle.standardError.write(Data(String(format: "%@ %@: %d training images, %.1f s\n", name, task.name, result.trainingCases,
                                                                    Date().timeIntervalSince(started)).utf8))

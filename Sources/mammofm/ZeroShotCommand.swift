@@ -50,6 +50,7 @@ struct ZeroShotCommand: ParsableCommand {
                     let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
                                                                       test: test, bootstrap: data.bootstrapSettings)
                     let name = "zero-shot \(set.name)" + (scaled ? " (logit scale)" : "")
+                    try data.savePredictions(test, name: name, task: task)
                     document.entries += evaluations.map { EvaluationEntry(name: name, method: "zero-shot", evaluation: $0) }
                 }
             }

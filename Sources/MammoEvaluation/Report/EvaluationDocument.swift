@@ -19,6 +19,33 @@ public struct EvaluationEntry: Codable, Sendable {
     }
 }
 
+/// DeLong's paired test of two AUROCs measured on the same cases.
+public struct PairedComparison: Codable, Sendable {
+    public var first: String
+    public var second: String
+    public var task: String
+    public var level: String
+    public var aurocFirst: Double
+    public var aurocSecond: Double
+    public var difference: Double
+    public var z: Double
+    public var pValue: Double
+
+    /// Compares two prediction lists over the same cases (matched by case id).
+    public static func delong(first: String, _ a: [Prediction], second: String, _ b: [Prediction], task: String, level: String) throws -> PairedComparison {
+        let other = Dictionary(b.map { ($0.caseID, $0) }, uniquingKeysWith: { x, _ in x })
+        guard a.count == b.count, a.allSatisfy({ other[$0.caseID] != nil }) else {
+            throw MetricError.invalidInput("a paired comparison needs predictions for the same cases (\(a.count) and \(b.count) given)")
+        }
+        let labels = a.map { $0.label == 1 }
+        let rocA = try ROCAnalysis(scores: a.map(\.positiveProbability), labels: labels)
+        let rocB = try ROCAnalysis(scores: a.map { other[$0.caseID]!.positiveProbability }, labels: labels)
+        let test = try rocA.pairedTest(against: rocB)
+        return PairedComparison(first: first, second: second, task: task, level: level, aurocFirst: rocA.auc, aurocSecond: rocB.auc,
+                                difference: test.difference, z: test.z, pValue: test.pValue)
+    }
+}
+
 /// The JSON result file of an evaluation command: every number, with intervals, the configuration
 /// and the model's identity, so a result can be traced to what produced it.
 public struct EvaluationDocument: Codable, Sendable {
@@ -31,6 +58,8 @@ public struct EvaluationDocument: Codable, Sendable {
     public var datasetFormat: String
     public var configuration: [String: String]
     public var entries: [EvaluationEntry]
+    /// Paired comparisons of two entries' AUROCs on the same cases.
+    public var comparisons: [PairedComparison]?
     public var notes: [String]
 
     public init(command: String, model: String?, modelHash: String?, dataset: LabelledDataset, configuration: [String: String],

@@ -25,6 +25,15 @@ public enum EvaluationHTML {
         html += "</table>\n"
         for note in document.notes { html += "<p class=\"note\">\(e(note))</p>\n" }
         html += "<h2>Summary</h2>\n" + summary(document.entries)
+        if let comparisons = document.comparisons, !comparisons.isEmpty {
+            html += "<h2>Paired comparisons (DeLong)</h2>\n<table><tr><th>first</th><th>second</th><th>task</th><th>level</th><th>AUROC first</th>"
+                + "<th>AUROC second</th><th>difference</th><th>z</th><th>p</th></tr>\n"
+            for c in comparisons {
+                html += "<tr><td>\(e(c.first))</td><td>\(e(c.second))</td><td>\(e(c.task))</td><td>\(e(c.level))</td><td>\(f(c.aurocFirst))</td>"
+                    + "<td>\(f(c.aurocSecond))</td><td>\(f(c.difference))</td><td>\(String(format: "%.2f", c.z))</td><td>\(String(format: "%.4g", c.pValue))</td></tr>\n"
+            }
+            html += "</table>\n"
+        }
         html += "<h2>Details</h2>\n"
         for entry in document.entries { html += details(entry) }
         return html + "</body></html>\n"

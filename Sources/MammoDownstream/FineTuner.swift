@@ -1,0 +1,180 @@
+import Foundation
+import MammoEvaluation
+import MammoModels
+import MammoTraining
+import Torch
+
+/// An image classifier: the EfficientNet image tower, pooled, then Linear(C, n) (n = 1 for binary
+/// tasks), as the reference's fine-tuning head.
+public final class ImageClassifier: Module {
+    public let task: ClassificationTask
+    public let encoder: EfficientNet
+    public let head: Linear
+    let pooling: FeaturePooling
+
+    public init(encoder: EfficientNet, pooling: FeaturePooling, featureChannels: Int, task: ClassificationTask) throws {
+        self.task = task
+        self.encoder = encoder
+        self.pooling = pooling
+        head = try Linear(featureChannels, task.isBinary ? 1 : task.classes.count)
+        super.init()
+        register("encoder", encoder)
+        register("head", head)
+    }
+
+    /// Logits of normalised N x C x H x W images.
+    public func forward(_ images: Tensor) throws -> Tensor { try head(encoder.forward(images, pooling: pooling)) }
+}
+
+/// Full fine-tuning of the image tower with a classifier head: the reference's recipe (AdamW, weight
+/// decay 1e-4, warm-up + cosine-squared, BCE with pos_weight or cross entropy, the pretraining
+/// augmentation). A checkpoint is written atomically after every epoch; a run pointed at the same
+/// folder resumes from it.
+public final class FineTuner {
+    public struct Progress {
+        public var epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double
+    }
+
+    public let classifier: ImageClassifier
+    public let settings: HeadTraining
+    public let augmenter: Augmenter?
+    let imageRoot: URL, inputHeight: Int, inputWidth: Int, mean: Double, std: Double, channels: Int
+
+    /// `model`'s image tower is copied into the classifier (the CLIP model itself is not changed).
+    public init(model: MammoClip, task: ClassificationTask, imageRoot: URL, settings: HeadTraining, augmenter: Augmenter? = Augmenter()) throws {
+        let config = model.config.image
+        var encoderConfig = config.efficientNet
+        encoderConfig.numClasses = nil
+        let encoder = try EfficientNet(config: encoderConfig)
+        let prefix = "image_encoder."
+        _ = try encoder.load(stateDict: Dictionary(model.stateDict().filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) },
+                                               uniquingKeysWith: { a, _ in a }))
+        Torch.manualSeed(settings.seed)
+        classifier = try ImageClassifier(encoder: encoder, pooling: config.pooling, featureChannels: encoderConfig.featureChannels, task: task)
+        self.settings = settings
+        self.augmenter = augmenter
+        self.imageRoot = imageRoot
+        inputHeight = config.inputHeight
+        inputWidth = config.inputWidth
+        mean = config.mean
+        std = config.std
+        channels = encoderConfig.inputChannels
+    }
+
+    /// Normalised model input of images, augmented with draws from `rng` when given.
+    func batch(_ images: ArraySlice<LabelledImage>, rng: inout SeededRandom?) throws -> Tensor {
+        try Tensor.cat(images.map { image in
+            var x = try PretrainingBatchBuilder.loadImage(imageRoot.appendingPathComponent("\(image.imageID).png"), height: inputHeight, width: inputWidth)
+            if let augmenter, rng != nil {
+                x = try augmenter.apply(augmenter.draw(&rng!, width: inputWidth, height: inputHeight), to: x)
+            }
+            return try ImageNormalization.reference(x, channels: channels, mean: mean, std: std)
+        }, dim: 0)
+    }
+
+    /// Trains on `train` (images labelled for the task), resuming from `checkpoint` when it holds one.
+    public func train(_ train: [LabelledImage], checkpoint: URL?, progress: ((Progress) -> Void)? = nil) throws {
+        let task = classifier.task
+        let labels = try train.map { image -> Int in
+            guard let label = image.labels[task.name] else { throw DownstreamError.badInput("image \(image.imageID) has no '\(task.name)' label") }
+            return label
+        }
+        let counts = task.classes.indices.map { c in labels.filter { $0 == c }.count }
+        guard counts.filter({ $0 > 0 }).count >= 2 else { throw DownstreamError.badInput("\(task.name): the training images hold only one class") }
+        let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize, total = stepsPerEpoch * settings.epochs
+        let optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(classifier.parameters(), learningRate: settings.learningRate,
+                                                                     weightDecay: settings.weightDecay))
+        let schedule = WarmupCosineSquaredSchedule(warmupSteps: Int(Double(total) * settings.warmupFraction), totalSteps: total)
+        let positiveWeight = try Tensor([Float(settings.classBalanced ? 1 : settings.positiveWeight
+                                                ?? Double(counts[0]) / Double(max(1, counts[1...].reduce(0, +))))])
+        var firstEpoch = 0
+        if let checkpoint, let state = try FineTuneCheckpoint.read(checkpoint) {
+            guard state.epochs == settings.epochs, state.trainingImages == train.count else {
+                throw DownstreamError.badFile(path: checkpoint.path, reason: "this checkpoint belongs to a different run (\(state.epochs) epochs, \(state.trainingImages) images); give a new output folder")
+            }
+            _ = try classifier.load(stateDict: SafetensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).tensors())
+            try optimizer.load(from: checkpoint.appendingPathComponent("optimizer.bin"))
+            firstEpoch = state.completedEpochs
+        }
+        for epoch in firstEpoch..<settings.epochs {
+            classifier.train()
+            var orderRNG = SeededRandom(seed: settings.seed, salt: 91, UInt64(epoch))
+            let order = settings.classBalanced ? LinearProbe.balancedDraw(labels, counts: counts, rng: &orderRNG)
+                : Array(train.indices).shuffled(using: &orderRNG)
+            Torch.manualSeed(settings.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            for (b, start) in stride(from: 0, to: order.count, by: settings.batchSize).enumerated() {
+                let members = Array(order[start..<min(order.count, start + settings.batchSize)])
+                var rng: SeededRandom? = SeededRandom(seed: settings.seed, salt: 93, UInt64(epoch), UInt64(b))
+                let x = try batch(ArraySlice(members.map { train[$0] }), rng: &rng)
+                let step = epoch * stepsPerEpoch + b
+                optimizer.apply(schedule, step: step)
+                let logits = try classifier.forward(x)
+                let loss = task.isBinary
+                    ? try Functional.binaryCrossEntropyWithLogits(logits.squeeze(1), target: Tensor(members.map { Float(labels[$0]) }),
+                                                                  positiveWeight: positiveWeight)
+                    : try Functional.crossEntropy(logits, target: Tensor(members.map { Int64(labels[$0]) }))
+                try optimizer.zeroGrad()
+                try loss.backward()
+                try optimizer.step()
+                progress?(Progress(epoch: epoch + 1, epochs: settings.epochs, step: step + 1, steps: total, loss: try loss.item()))
+            }
+            if let checkpoint {
+                try FineTuneCheckpoint.write(to: checkpoint, classifier: classifier, optimizer: optimizer,
+                                             state: .init(completedEpochs: epoch + 1, epochs: settings.epochs, trainingImages: train.count))
+            }
+        }
+    }
+
+    /// Per-image predictions (eval mode, no augmentation) for images labelled for the task.
+    public func predict(_ images: [LabelledImage], batchSize: Int = 16) throws -> [Prediction] {
+        let task = classifier.task
+        let labelled = images.filter { $0.labels[task.name] != nil }
+        classifier.eval()
+        var out: [Prediction] = []
+        var none: SeededRandom? = nil
+        for start in stride(from: 0, to: labelled.count, by: batchSize) {
+            let slice = labelled[start..<min(labelled.count, start + batchSize)]
+            let logits = try Autograd.inferenceMode { try classifier.forward(batch(slice, rng: &none)) }
+            let p = task.isBinary ? try logits.sigmoid() : try Functional.softmax(logits, dim: 1)
+            let values = try p.toArray(Float.self).map(Double.init), width = p.size(1)
+            for (i, image) in slice.enumerated() {
+                let row = Array(values[(i * width)..<((i + 1) * width)])
+                out.append(Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!,
+                                      probabilities: task.isBinary ? [1 - row[0], row[0]] : row))
+            }
+        }
+        return out
+    }
+}
+
+/// A fine-tuning checkpoint folder: model.safetensors, optimizer.bin and state.json, replaced
+/// atomically (written beside, then renamed).
+enum FineTuneCheckpoint {
+    struct State: Codable { var completedEpochs: Int; var epochs: Int; var trainingImages: Int }
+
+    static func read(_ folder: URL) throws -> State? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("state.json").path) else { return nil }
+        do { return try JSONDecoder().decode(State.self, from: data) } catch {
+            throw DownstreamError.badFile(path: folder.appendingPathComponent("state.json").path, reason: "unreadable checkpoint state: \(error)")
+        }
+    }
+
+    static func write(to folder: URL, classifier: ImageClassifier, optimizer: Optimizer, state: State) throws {
+        let fm = FileManager.default
+        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
+        try? fm.removeItem(at: staging)
+        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        do {
+            try Safetensors.write(classifier.stateDict(), metadata: ["task": classifier.task.name], to: staging.appendingPathComponent("model.safetensors"))
+            try optimizer.save(to: staging.appendingPathComponent("optimizer.bin"))
+            try JSONEncoder().encode(state).write(to: staging.appendingPathComponent("state.json"))
+            let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old-\(getpid())")
+            if fm.fileExists(atPath: folder.path) { try fm.moveItem(at: folder, to: old) }
+            try fm.moveItem(at: staging, to: folder)
+            try? fm.removeItem(at: old)
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw error
+        }
+    }
+}
