@@ -16,9 +16,14 @@ import Testing
         var truth: [Int], predicted: [Int], confusion: [[Int]]
         var none: Double, linear: Double, quadratic: Double
     }
+    struct MulticlassCase: Decodable {
+        var truth: [Int], probabilities: [[Double]]
+        var accuracy: Double, balanced_accuracy: Double, macro_ovr_auroc: Double, quadratic_kappa: Double
+    }
     struct Fixture: Decodable {
         var binary: [BinaryCase]
         var kappa: KappaCase
+        var multiclass: MulticlassCase
         var normal_quantiles: [String: Double]
     }
 
@@ -44,6 +49,16 @@ import Testing
             let probabilities = c.scores.map { 1 / (1 + exp(-$0)) }
             #expect(abs(try expectedCalibrationError(probabilities: probabilities, labels: c.labels) - c.ece) < 1e-9, "\(c.name) ECE")
         }
+    }
+
+    @Test func multiclassSummaryMatchesScikitLearn() throws {
+        let c = try Self.fixture.get().multiclass
+        let test = zip(c.truth, c.probabilities).enumerated().map { Prediction(caseID: "\($0)", patientID: "\($0)", label: $1.0, probabilities: $1.1) }
+        let m = try #require(try TaskEvaluation.evaluate(task: .density, level: "breast", test: test, bootstrap: nil).multiclass)
+        #expect(abs(m.accuracy - c.accuracy) < 1e-9)
+        #expect(abs(m.balancedAccuracy - c.balanced_accuracy) < 1e-9)
+        #expect(abs(m.aurocMacro - c.macro_ovr_auroc) < 1e-9)
+        #expect(abs(m.kappaQuadratic - c.quadratic_kappa) < 1e-9)
     }
 
     @Test func kappaAndConfusionMatrixMatchScikitLearn() throws {

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.metrics import (average_precision_score, balanced_accuracy_score, cohen_kappa_score, confusion_matrix,
+from sklearn.metrics import (accuracy_score, average_precision_score, balanced_accuracy_score, cohen_kappa_score, confusion_matrix,
                              roc_auc_score, roc_curve)
 
 
@@ -69,9 +69,19 @@ def main():
         "none": cohen_kappa_score(truth, predicted), "linear": cohen_kappa_score(truth, predicted, weights="linear"),
         "quadratic": cohen_kappa_score(truth, predicted, weights="quadratic"),
     }
+    # Multi-class probabilities for the density-style summary (accuracy, balanced accuracy, macro one-vs-rest AUROC).
+    logits = rng.normal(size=(200, 4)) + 1.5 * np.eye(4)[truth]
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    argmax = probabilities.argmax(axis=1)
+    multiclass = {
+        "truth": truth.tolist(), "probabilities": probabilities.tolist(), "accuracy": accuracy_score(truth, argmax),
+        "balanced_accuracy": balanced_accuracy_score(truth, argmax),
+        "macro_ovr_auroc": roc_auc_score(truth, probabilities, multi_class="ovr", average="macro"),
+        "quadratic_kappa": cohen_kappa_score(truth, argmax, weights="quadratic"),
+    }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "metrics.json")
     with open(path, "w") as f:
-        json.dump({"binary": cases, "kappa": kappa, "normal_quantiles": {str(p): norm.ppf(p) for p in [0.001, 0.025, 0.5, 0.9, 0.975, 0.999]}}, f)
+        json.dump({"binary": cases, "kappa": kappa, "multiclass": multiclass, "normal_quantiles": {str(p): norm.ppf(p) for p in [0.001, 0.025, 0.5, 0.9, 0.975, 0.999]}}, f)
     print("wrote", path)
 
 
