@@ -23,11 +23,7 @@ test: setup
 
 DEMO_DIR ?= demo-output
 demo: release
-	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm doctor --threads $(THREADS)
-	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm smoke-train --threads $(THREADS)
-	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm synth --patients 200 --seed 1 --out $(DEMO_DIR)/cohort
-	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm contact-sheet $(DEMO_DIR)/cohort --out $(DEMO_DIR)/contact-sheet.png
-	$(SWIFT) run -c release $(BUILD_FLAGS) mammofm preprocess $(DEMO_DIR)/cohort/dicom --out $(DEMO_DIR)/preprocessed --size 512x320
+	bash scripts/demo.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm" $(DEMO_DIR)
 
 doctor: build
 	$(SWIFT) run $(BUILD_FLAGS) mammofm doctor

@@ -82,22 +82,25 @@ public final class LinearProbe {
         var step = 0
         for epoch in 0..<settings.epochs {
             let order = settings.classBalanced ? Self.balancedDraw(labels, counts: counts, rng: &rng) : Array(0..<n).shuffled(using: &rng)
-            var epochLoss = 0.0
+            // One gather per epoch; batches are then views (narrow) of the shuffled copy.
+            let permutation = try Tensor(order.map { Int64($0) })
+            let xs = try x.indexSelect(dim: 0, index: permutation), ys = try target.indexSelect(dim: 0, index: permutation)
+            var epochLoss = try Tensor.zeros([])
             for start in stride(from: 0, to: n, by: settings.batchSize) {
-                let index = try Tensor(order[start..<min(n, start + settings.batchSize)].map { Int64($0) })
+                let length = min(settings.batchSize, n - start)
                 optimizer.apply(schedule, step: step)
-                let logits = try head(x.indexSelect(dim: 0, index: index))
-                let y = try target.indexSelect(dim: 0, index: index)
+                let logits = try head(xs.narrow(dim: 0, start: start, length: length))
+                let y = try ys.narrow(dim: 0, start: start, length: length)
                 let loss = task.isBinary
                     ? try Functional.binaryCrossEntropyWithLogits(logits.squeeze(1), target: y, positiveWeight: weightTensor)
                     : try Functional.crossEntropy(logits, target: y)
                 try optimizer.zeroGrad()
                 try loss.backward()
                 try optimizer.step()
-                epochLoss += try loss.item()
+                epochLoss = try epochLoss + loss.detach()
                 step += 1
             }
-            progress?(epoch + 1, epochLoss / Double(stepsPerEpoch))
+            progress?(epoch + 1, try epochLoss.item() / Double(stepsPerEpoch))
         }
     }
 
