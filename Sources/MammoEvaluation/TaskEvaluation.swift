@@ -15,7 +15,8 @@ public struct BinaryEvaluation: Codable, Sendable {
     public var auroc: Double
     /// DeLong's 95% interval (clipped to [0, 1]).
     public var aurocDeLong: Interval
-    /// Percentile interval over patient-level bootstrap resamples.
+    /// Percentile interval over patient-level bootstrap resamples (nil when not requested, or when
+    /// too few resamples contain both classes).
     public var aurocBootstrap: Interval?
     public var auprc: Double
     public var expectedCalibrationError: Double
@@ -98,8 +99,9 @@ public struct TaskEvaluation: Codable, Sendable {
             rule = "Youden's J on the test cases themselves (no validation split: optimistic)"
         }
         let atThreshold = try ThresholdMetrics(scores: scores, labels: labels, threshold: threshold)
-        let interval = try bootstrap.map { b in
-            try b.interval(groups: test.map(\.patientID)) { indices in
+        // nil when too few resamples hold both classes (very few positives).
+        let interval = bootstrap.flatMap { b in
+            try? b.interval(groups: test.map(\.patientID)) { indices in
                 try ROCAnalysis(scores: indices.map { scores[$0] }, labels: indices.map { labels[$0] }).auc
             }
         }
@@ -124,12 +126,13 @@ public struct TaskEvaluation: Codable, Sendable {
             try? ROCAnalysis(scores: test.map { $0.probabilities[c] }, labels: truth.map { $0 == c }).auc
         }
         let present = perClass.compactMap { $0 }
+        // nil when the statistic is undefined on the resamples (kappa when every case gets one class).
         func resampled(_ statistic: @escaping (ConfusionMatrix) -> Double) throws -> Interval? {
-            try bootstrap.map { b in
-                let r = try b.interval(groups: test.map(\.patientID)) { indices in
+            bootstrap.flatMap { b in
+                let r = try? b.interval(groups: test.map(\.patientID)) { indices in
                     statistic(try ConfusionMatrix(truth: indices.map { truth[$0] }, predicted: indices.map { predicted[$0] }, classes: classes))
                 }
-                return Interval(r.lower, r.upper)
+                return r.map { Interval($0.lower, $0.upper) }
             }
         }
         return MulticlassEvaluation(

@@ -59,6 +59,18 @@ struct DownstreamOptions: ParsableArguments {
         return features
     }
 
+    /// Runs the scoring of one task; a task the data cannot score (one class in a split, say) becomes a
+    /// note in the result instead of ending the whole command.
+    func scored(_ task: ClassificationTask, _ body: () throws -> [EvaluationEntry]) throws -> (entries: [EvaluationEntry], note: String?) {
+        do { return (try body(), nil) } catch let error as MetricError {
+            FileHandle.standardError.write(Data("\(task.name): not scored: \(error)\n".utf8))
+            return ([], "\(task.name): not scored: \(error)")
+        } catch DownstreamError.badInput(let reason) {
+            FileHandle.standardError.write(Data("\(task.name): not scored: \(reason)\n".utf8))
+            return ([], "\(task.name): not scored: \(reason)")
+        }
+    }
+
     /// Writes test predictions per image to OUT/predictions/<name>-<task>.csv (for `mammofm evaluate`).
     func savePredictions(_ predictions: [Prediction], name: String, task: ClassificationTask) throws {
         guard let out else { return }

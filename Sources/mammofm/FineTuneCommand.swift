@@ -59,25 +59,29 @@ struct FineTuneCommand: ParsableCommand {
             settings.weightDecay = weightDecay
             settings.classBalanced = classBalanced
             settings.seed = seed
-            let tuner = try FineTuner(model: loaded.model, task: task, imageRoot: URL(fileURLWithPath: data.images), settings: settings,
-                                      augmenter: noAugmentation ? nil : Augmenter())
-            let train = DownstreamProtocol.labelled(dataset, .train, task: task)
-            let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
-            let reporter = ProgressReporter(total: stepsPerEpoch * settings.epochs, unit: "steps")
-            var last = 0
-            try tuner.train(train, checkpoint: out.appendingPathComponent("checkpoints/\(task.name)")) { p in
-                reporter.advance(by: p.step - last, note: String(format: "%@ epoch %d/%d loss %.4f", task.name, p.epoch, p.epochs, p.loss))
-                last = p.step
+            let outcome = try data.scored(task) {
+                let tuner = try FineTuner(model: loaded.model, task: task, imageRoot: URL(fileURLWithPath: data.images), settings: settings,
+                                          augmenter: noAugmentation ? nil : Augmenter())
+                let train = DownstreamProtocol.labelled(dataset, .train, task: task)
+                let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
+                let reporter = ProgressReporter(total: stepsPerEpoch * settings.epochs, unit: "steps")
+                var last = 0
+                try tuner.train(train, checkpoint: out.appendingPathComponent("checkpoints/\(task.name)")) { p in
+                    reporter.advance(by: p.step - last, note: String(format: "%@ epoch %d/%d loss %.4f", task.name, p.epoch, p.epochs, p.loss))
+                    last = p.step
+                }
+                reporter.finish()
+                let validation = try tuner.predict(DownstreamProtocol.labelled(dataset, .validation, task: task))
+                let test = try tuner.predict(DownstreamProtocol.labelled(dataset, .test, task: task))
+                let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
+                let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation, test: test,
+                                                                  bootstrap: data.bootstrapSettings)
+                let name = "fine-tune \(String(format: "%g%%", share * 100)) seed \(seed)"
+                try data.savePredictions(test, name: name, task: task)
+                return evaluations.map { EvaluationEntry(name: name, method: "fine-tune", dataFraction: share, seed: seed, evaluation: $0) }
             }
-            reporter.finish()
-            let validation = try tuner.predict(DownstreamProtocol.labelled(dataset, .validation, task: task))
-            let test = try tuner.predict(DownstreamProtocol.labelled(dataset, .test, task: task))
-            let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
-            let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation, test: test,
-                                                              bootstrap: data.bootstrapSettings)
-            let name = "fine-tune \(String(format: "%g%%", share * 100)) seed \(seed)"
-            try data.savePredictions(test, name: name, task: task)
-            document.entries += evaluations.map { EvaluationEntry(name: name, method: "fine-tune", dataFraction: share, seed: seed, evaluation: $0) }
+            document.entries += outcome.entries
+            if let note = outcome.note { document.notes.append(note) }
         }
         try data.emit(document)
     }

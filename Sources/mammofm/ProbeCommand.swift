@@ -87,14 +87,17 @@ struct ProbeCommand: ParsableCommand {
                         settings.classBalanced = classBalanced
                         settings.seed = seed
                         let started = Date()
-                        let result = try DownstreamProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
-                                                                        settings: settings, levels: levelList, bootstrap: data.bootstrapSettings)
                         let name = "\(encoder.name) \(String(format: "%g%%", fraction * 100)) seed \(seed)"
-                        try data.savePredictions(result.test, name: name, task: task)
-                        let entries = result.evaluations.map { EvaluationEntry(name: name, method: encoder.name, dataFraction: fraction, seed: seed, evaluation: $0) }
-                        FileHandle.standardError.write(Data(String(format: "%@ %@: %d training images, %.1f s\n", name, task.name, result.trainingCases,
-                                                                   Date().timeIntervalSince(started)).utf8))
-                        document.entries += entries
+                        let outcome = try data.scored(task) {
+                            let result = try DownstreamProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
+                                                                            settings: settings, levels: levelList, bootstrap: data.bootstrapSettings)
+                            try data.savePredictions(result.test, name: name, task: task)
+                            FileHandle.standardError.write(Data(String(format: "%@ %@: %d training images, %.1f s\n", name, task.name,
+                                                                       result.trainingCases, Date().timeIntervalSince(started)).utf8))
+                            return result.evaluations.map { EvaluationEntry(name: name, method: encoder.name, dataFraction: fraction, seed: seed, evaluation: $0) }
+                        }
+                        document.entries += outcome.entries
+                        if let note = outcome.note { document.notes.append("\(name) \(note)") }
                     }
                 }
             }

@@ -41,19 +41,25 @@ struct ZeroShotCommand: ParsableCommand {
                                                           "logit scale": logitScale ? "without and with" : "without (reference)"])
         for task in tasks {
             let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
-            for set in sets {
-                for scaled in logitScale ? [false, true] : [false] {
-                    let validation = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .validation, task: task),
-                                                            features: features, useLogitScale: scaled)
-                    let test = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .test, task: task),
-                                                      features: features, useLogitScale: scaled)
-                    let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
-                                                                      test: test, bootstrap: data.bootstrapSettings)
-                    let name = "zero-shot \(set.name)" + (scaled ? " (logit scale)" : "")
-                    try data.savePredictions(test, name: name, task: task)
-                    document.entries += evaluations.map { EvaluationEntry(name: name, method: "zero-shot", evaluation: $0) }
+            let outcome = try data.scored(task) {
+                var entries: [EvaluationEntry] = []
+                for set in sets {
+                    for scaled in logitScale ? [false, true] : [false] {
+                        let validation = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .validation, task: task),
+                                                                features: features, useLogitScale: scaled)
+                        let test = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .test, task: task),
+                                                          features: features, useLogitScale: scaled)
+                        let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
+                                                                          test: test, bootstrap: data.bootstrapSettings)
+                        let name = "zero-shot \(set.name)" + (scaled ? " (logit scale)" : "")
+                        try data.savePredictions(test, name: name, task: task)
+                        entries += evaluations.map { EvaluationEntry(name: name, method: "zero-shot", evaluation: $0) }
+                    }
                 }
+                return entries
             }
+            document.entries += outcome.entries
+            if let note = outcome.note { document.notes.append(note) }
         }
         try data.emit(document)
     }

@@ -57,7 +57,8 @@ import Testing
 
     @Test func documentsWriteJSONAndHTML() throws {
         let test = Self.binaryCases(80, seed: 5, separation: 0.4)
-        let ev = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, bootstrap: nil)
+        var ev = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, bootstrap: nil)
+        ev.binary!.npv = .nan   // undefined values survive the round trip
         let dataset = LabelledDataset(format: "synth", source: "/data/<cohort>", images: [], tasks: [.mass])
         var document = EvaluationDocument(command: "probe", model: "m", modelHash: "00ff", dataset: dataset, configuration: ["seed": "0"],
                                           entries: [EvaluationEntry(name: "probe & co", method: "linear probe", evaluation: ev)])
@@ -68,6 +69,7 @@ import Testing
         try document.write(to: folder)
         let back = try EvaluationDocument.read(folder.appendingPathComponent("result.json"))
         #expect(back.entries.count == 1 && back.entries[0].evaluation.binary?.auroc == ev.binary?.auroc && back.modelHash == "00ff")
+        #expect(back.entries[0].evaluation.binary?.npv.isNaN == true)
         let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.contains("probe &amp; co") && html.contains("&lt;cohort&gt;") && html.contains("Paired comparisons"))
         #expect(html.components(separatedBy: "<svg").count - 1 == 3)

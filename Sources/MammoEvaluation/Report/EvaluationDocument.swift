@@ -78,7 +78,10 @@ public struct EvaluationDocument: Codable, Sendable {
     /// Reads a result file.
     public static func read(_ url: URL) throws -> EvaluationDocument {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw DatasetError.badFile(path: url.path, reason: "cannot read") }
-        do { return try JSONDecoder().decode(EvaluationDocument.self, from: data) } catch {
+        let decoder = JSONDecoder()
+        // Undefined values (an NPV with no negative calls, say) are written as "nan".
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try decoder.decode(EvaluationDocument.self, from: data) } catch {
             throw DatasetError.badFile(path: url.path, reason: "not a MammoFM result file: \(error)")
         }
     }
