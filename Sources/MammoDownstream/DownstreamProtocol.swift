@@ -14,7 +14,8 @@ public enum DownstreamProtocol {
 
     /// One evaluation per level ("image", "breast", "exam"; exam only for binary tasks).
     public static func evaluate(task: ClassificationTask, levels: [String], images: [LabelledImage], validation: [Prediction],
-                                test: [Prediction], bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> [TaskEvaluation] {
+                                test: [Prediction], operatingPoint: OperatingPoint = .youden,
+                                bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> [TaskEvaluation] {
         try levels.map { level in
             func at(_ p: [Prediction]) throws -> [Prediction] {
                 switch level {
@@ -27,7 +28,7 @@ public enum DownstreamProtocol {
                 }
             }
             return try TaskEvaluation.evaluate(task: task, level: level, test: at(test), validation: validation.isEmpty ? nil : at(validation),
-                                               bootstrap: bootstrap)
+                                               operatingPoint: operatingPoint, bootstrap: bootstrap)
         }
     }
 
@@ -48,7 +49,8 @@ public enum DownstreamProtocol {
     /// Trains a linear probe on the training split at `fraction` (patients sampled with `seed`) and
     /// scores it on the test split at `levels`; also returns the per-image test predictions.
     public static func linearProbe(task: ClassificationTask, dataset: LabelledDataset, features: FeatureSet, fraction: Double,
-                                   settings: HeadTraining, levels: [String], bootstrap: PatientBootstrap? = PatientBootstrap())
+                                   settings: HeadTraining, levels: [String], operatingPoint: OperatingPoint = .youden,
+                                   bootstrap: PatientBootstrap? = PatientBootstrap())
         throws -> (evaluations: [TaskEvaluation], trainingCases: Int, test: [Prediction]) {
         let sampled = try dataset.withTrainingFraction(fraction, seed: settings.seed)
         let train = labelled(sampled, .train, task: task)
@@ -57,7 +59,8 @@ public enum DownstreamProtocol {
                                           settings: settings)
         let validation = try predictions(probe, images: labelled(sampled, .validation, task: task), features: features)
         let test = try predictions(probe, images: labelled(sampled, .test, task: task), features: features)
-        return (try evaluate(task: task, levels: levels, images: dataset.images, validation: validation, test: test, bootstrap: bootstrap),
+        return (try evaluate(task: task, levels: levels, images: dataset.images, validation: validation, test: test,
+                             operatingPoint: operatingPoint, bootstrap: bootstrap),
                 train.count, test)
     }
 }

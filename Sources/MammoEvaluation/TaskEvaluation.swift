@@ -7,6 +7,37 @@ public struct Interval: Codable, Equatable, Sendable {
     public init(_ lower: Double, _ upper: Double) { self.lower = lower; self.upper = upper }
 }
 
+/// How a binary operating point is chosen on the validation predictions.
+public enum OperatingPoint: Codable, Equatable, Sendable {
+    /// Youden's J (sensitivity + specificity - 1) at its maximum.
+    case youden
+    /// The threshold that reaches this specificity (screening programmes fix the recall rate).
+    case specificity(Double)
+
+    /// "youden" or "specificity:0.9".
+    public init?(parsing text: String) {
+        if text == "youden" { self = .youden; return }
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts[0] == "specificity", let value = Double(parts[1]), value > 0, value < 1 else { return nil }
+        self = .specificity(value)
+    }
+
+    func threshold(_ predictions: [Prediction]) throws -> Double {
+        let scores = predictions.map(\.positiveProbability), labels = predictions.map { $0.label == 1 }
+        switch self {
+        case .youden: return try ThresholdMetrics.youdenThreshold(scores: scores, labels: labels)
+        case .specificity(let target): return try ThresholdMetrics.threshold(forSpecificity: target, scores: scores, labels: labels)
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .youden: return "Youden's J"
+        case .specificity(let target): return String(format: "specificity %g", target)
+        }
+    }
+}
+
 /// Every number of a binary task on one set of cases.
 public struct BinaryEvaluation: Codable, Sendable {
     public var cases: Int
@@ -67,36 +98,38 @@ public struct TaskEvaluation: Codable, Sendable {
     /// The headline number: AUROC for binary tasks, macro one-vs-rest AUROC for multi-class ones.
     public var headline: Double { binary?.auroc ?? multiclass?.aurocMacro ?? .nan }
 
-    /// Scores `test` predictions. The binary operating point is Youden's on `validation` when given
-    /// (the protocol), else `fixedThreshold`, else Youden's on the test cases (flagged optimistic in
-    /// `thresholdRule`). Bootstrap intervals resample patients.
+    /// Scores `test` predictions. The binary operating point is chosen by `operatingPoint` on
+    /// `validation` when given (the protocol), else `fixedThreshold`, else on the test cases (flagged
+    /// optimistic in `thresholdRule`). Bootstrap intervals resample patients.
     public static func evaluate(task: ClassificationTask, level: String, test: [Prediction], validation: [Prediction]? = nil,
-                                fixedThreshold: Double? = nil, bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> TaskEvaluation {
+                                fixedThreshold: Double? = nil, operatingPoint: OperatingPoint = .youden,
+                                bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> TaskEvaluation {
         guard !test.isEmpty else { throw MetricError.invalidInput("no test cases for \(task.name)") }
         guard test.allSatisfy({ $0.probabilities.count == task.classes.count && (0..<task.classes.count).contains($0.label) }) else {
             throw MetricError.invalidInput("\(task.name): every prediction needs \(task.classes.count) probabilities and a label in 0..<\(task.classes.count)")
         }
         if task.isBinary {
-            return TaskEvaluation(task: task, level: level, binary: try binary(test, validation: validation, fixedThreshold: fixedThreshold,
+            return TaskEvaluation(task: task, level: level, binary: try binary(test, validation: validation, fixedThreshold: fixedThreshold, operatingPoint: operatingPoint,
                                                                               bootstrap: bootstrap), multiclass: nil)
         }
         return TaskEvaluation(task: task, level: level, binary: nil, multiclass: try multiclass(test, classes: task.classes.count, bootstrap: bootstrap))
     }
 
-    static func binary(_ test: [Prediction], validation: [Prediction]?, fixedThreshold: Double?, bootstrap: PatientBootstrap?) throws -> BinaryEvaluation {
+    static func binary(_ test: [Prediction], validation: [Prediction]?, fixedThreshold: Double?, operatingPoint: OperatingPoint,
+                       bootstrap: PatientBootstrap?) throws -> BinaryEvaluation {
         let scores = test.map(\.positiveProbability), labels = test.map { $0.label == 1 }
         let roc = try ROCAnalysis(scores: scores, labels: labels)
         let delong = roc.confidenceInterval()
         let threshold: Double, rule: String
         if let validation, Set(validation.map(\.label)).count == 2 {
-            threshold = try ThresholdMetrics.youdenThreshold(scores: validation.map(\.positiveProbability), labels: validation.map { $0.label == 1 })
-            rule = "Youden's J on the validation split"
+            threshold = try operatingPoint.threshold(validation)
+            rule = "\(operatingPoint.name) on the validation split"
         } else if let fixedThreshold {
             threshold = fixedThreshold
             rule = "fixed"
         } else {
-            threshold = try ThresholdMetrics.youdenThreshold(scores: scores, labels: labels)
-            rule = "Youden's J on the test cases themselves (no validation split: optimistic)"
+            threshold = try operatingPoint.threshold(test)
+            rule = "\(operatingPoint.name) on the test cases themselves (no validation split: optimistic)"
         }
         let atThreshold = try ThresholdMetrics(scores: scores, labels: labels, threshold: threshold)
         // nil when too few resamples hold both classes (very few positives).

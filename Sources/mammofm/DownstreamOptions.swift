@@ -16,6 +16,8 @@ struct DownstreamOptions: ParsableArguments {
     @Option(help: "Share of training patients moved to validation when the dataset has no validation split (threshold choice).")
     var validationFraction = 0.1
     @Option(help: "Patient-level bootstrap resamples for confidence intervals (0: DeLong intervals only).") var bootstrap = 2000
+    @Option(help: "Operating point chosen on validation: youden or specificity:0.9.") var operatingPoint = "youden"
+
     @Option(help: "Where extracted image features are cached (default: $MAMMOFM_CACHE/features or ~/.cache/mammofm/features).")
     var featureCache: String?
     @Option(help: "Folder for result.json and report.html.") var out: String?
@@ -37,6 +39,12 @@ struct DownstreamOptions: ParsableArguments {
     }
 
     var bootstrapSettings: PatientBootstrap? { bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil }
+
+    func validate() throws {
+        guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
+    }
+
+    var operatingPointSetting: OperatingPoint { OperatingPoint(parsing: operatingPoint) ?? .youden }
 
     var cacheDirectory: URL {
         if let featureCache { return URL(fileURLWithPath: featureCache) }

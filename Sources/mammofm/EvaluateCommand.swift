@@ -20,6 +20,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "A validation-split predictions CSV per --predictions, in order, for the operating point (Youden).")
     var validationPredictions: [String] = []
     @Option(help: "Fixed operating threshold when no validation predictions are given.") var threshold: Double?
+    @Option(help: "Operating point chosen on the validation predictions: youden or specificity:0.9.") var operatingPoint = "youden"
     @Option(help: "Split the predictions cover.") var split = "test"
     @Option(help: "Levels, comma-separated: image, breast, exam (default per task).") var levels: String?
     @Option(help: "Share of training patients moved to validation when the dataset has no validation split.") var validationFraction = 0.1
@@ -33,6 +34,7 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("give one --validation-predictions per --predictions, or none")
         }
         guard DataSplit(spelling: split) != nil else { throw ValidationError("--split is train, validation or test") }
+        guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
     }
 
     func run() throws {
@@ -61,7 +63,7 @@ struct EvaluateCommand: ParsableCommand {
                 guard ["image", "breast", "exam"].contains(level) else { throw ValidationError("unknown level '\(level)'") }
                 byLevel[level] = aggregate(test)
                 let evaluation = try TaskEvaluation.evaluate(task: task, level: level, test: aggregate(test), validation: validation.map(aggregate),
-                                                             fixedThreshold: threshold, bootstrap: bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil)
+                                                             fixedThreshold: threshold, operatingPoint: OperatingPoint(parsing: operatingPoint)!, bootstrap: bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil)
                 document.entries.append(EvaluationEntry(name: name, method: "predictions file", evaluation: evaluation))
             }
             scored.append((name, byLevel))

@@ -75,7 +75,7 @@ struct FineTuneCommand: ParsableCommand {
                 let test = try tuner.predict(DownstreamProtocol.labelled(dataset, .test, task: task))
                 let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
                 let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation, test: test,
-                                                                  bootstrap: data.bootstrapSettings)
+                                                                  operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                 let name = "fine-tune \(String(format: "%g%%", share * 100)) seed \(seed)"
                 try data.savePredictions(test, name: name, task: task)
                 return evaluations.map { EvaluationEntry(name: name, method: "fine-tune", dataFraction: share, seed: seed, evaluation: $0) }

@@ -90,7 +90,8 @@ struct ProbeCommand: ParsableCommand {
                         let name = "\(encoder.name) \(String(format: "%g%%", fraction * 100)) seed \(seed)"
                         let outcome = try data.scored(task) {
                             let result = try DownstreamProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
-                                                                            settings: settings, levels: levelList, bootstrap: data.bootstrapSettings)
+                                                                            settings: settings, levels: levelList,
+                                                                            operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                             try data.savePredictions(result.test, name: name, task: task)
                             FileHandle.standardError.write(Data(String(format: "%@ %@: %d training images, %.1f s\n", name, task.name,
                                                                        result.trainingCases, Date().timeIntervalSince(started)).utf8))

@@ -50,7 +50,7 @@ struct ZeroShotCommand: ParsableCommand {
                         let test = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .test, task: task),
                                                           features: features, useLogitScale: scaled)
                         let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
-                                                                          test: test, bootstrap: data.bootstrapSettings)
+                                                                          test: test, operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                         let name = "zero-shot \(set.name)" + (scaled ? " (logit scale)" : "")
                         try data.savePredictions(test, name: name, task: task)
                         entries += evaluations.map { EvaluationEntry(name: name, method: "zero-shot", evaluation: $0) }

@@ -34,6 +34,14 @@ import Testing
         #expect(b.auprc == (try averagePrecision(scores: scores, labels: labels)))
         #expect(b.roc.first == [0, 0] && b.roc.last == [1, 1] && b.roc.count <= 201)
         #expect(b.calibration.map { $0[2] }.reduce(0, +) == 200)
+        // A fixed specificity on validation instead of Youden's.
+        let screening = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, validation: validation,
+                                                    operatingPoint: .specificity(0.9), bootstrap: nil)
+        let target = try ThresholdMetrics.threshold(forSpecificity: 0.9, scores: validation.map(\.positiveProbability),
+                                                    labels: validation.map { $0.label == 1 })
+        #expect(screening.binary!.threshold == target && screening.binary!.thresholdRule.contains("specificity 0.9"))
+        #expect(OperatingPoint(parsing: "specificity:0.95") == .specificity(0.95) && OperatingPoint(parsing: "youden") == .youden)
+        #expect(OperatingPoint(parsing: "specificity:2") == nil && OperatingPoint(parsing: "best") == nil)
         // Without validation the test-set choice is flagged.
         let optimistic = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, bootstrap: nil)
         #expect(optimistic.binary!.thresholdRule.contains("optimistic") && optimistic.binary!.aurocBootstrap == nil)
