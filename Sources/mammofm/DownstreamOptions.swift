@@ -20,7 +20,9 @@ struct DownstreamOptions: ParsableArguments {
 
     @Option(help: "Where extracted image features are cached (default: $MAMMOFM_CACHE/features or ~/.cache/mammofm/features).")
     var featureCache: String?
-    @Option(help: "Folder for result.json and report.html.") var out: String?
+    @Option(help: "Levels to score, comma-separated: image, breast, exam (default: findings per image and breast, others per breast).")
+    var levels: String?
+    @Option(help: "Folder for result.json, report.html and predictions/.") var out: String?
     @Flag(help: "Print the result document as JSON.") var json = false
 
     func loadDataset() throws -> LabelledDataset {
@@ -38,10 +40,17 @@ struct DownstreamOptions: ParsableArguments {
         }
     }
 
+    func levels(for task: ClassificationTask) -> [String] {
+        levels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? DownstreamProtocol.defaultLevels(task)
+    }
+
     var bootstrapSettings: PatientBootstrap? { bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil }
 
     func validate() throws {
         guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
+        for level in levels?.split(separator: ",") ?? [] where !["image", "breast", "exam"].contains(level.trimmingCharacters(in: .whitespaces)) {
+            throw ValidationError("--levels takes image, breast and exam, not '\(level)'")
+        }
     }
 
     var operatingPointSetting: OperatingPoint { OperatingPoint(parsing: operatingPoint) ?? .youden }

@@ -23,13 +23,8 @@ struct FineTuneCommand: ParsableCommand {
     @Option(help: "A converted model folder whose image tower is fine-tuned.") var model: String
     @Option(help: "Training-data fraction (e.g. 10% or 0.1).") var fraction = "100%"
     @Option(help: "Seed (patients of the fraction, data order, augmentation, head initialisation).") var seed: UInt64 = 0
-    @Option(help: "Epochs (default: the reference's per task).") var epochs: Int?
-    @Option(help: "Batch size (default: the reference's per task).") var batchSize: Int?
-    @Option(help: "Learning rate.") var learningRate = 5e-5
-    @Option(help: "Weight decay.") var weightDecay = 1e-4
-    @Flag(help: "Sample training images class-balanced instead of weighting positives.") var classBalanced = false
+    @OptionGroup var head: HeadOptions
     @Flag(help: "Train without augmentation.") var noAugmentation = false
-    @Option(help: "Levels to score, comma-separated: image, breast, exam (default per task).") var levels: String?
 
     func validate() throws {
         guard data.out != nil else { throw ValidationError("finetune needs --out (checkpoints and results go there)") }
@@ -37,28 +32,20 @@ struct FineTuneCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let text = fraction.trimmingCharacters(in: .whitespaces)
-        guard let value = Double(text.hasSuffix("%") ? String(text.dropLast()) : text), value > 0 else { throw ValidationError("bad --fraction '\(fraction)'") }
-        let share = text.hasSuffix("%") || value > 1 ? value / 100 : value
+        let share = try parseFraction(fraction)
         let dataset = try data.loadDataset().withTrainingFraction(share, seed: seed)
         let tasks = try data.selectedTasks(dataset)
         let modelURL = URL(fileURLWithPath: model)
         let loaded = try MammoClipLoader.load(modelURL)
         let hash = try WeightsHash.of(file: modelURL.appendingPathComponent("model.safetensors"))
         let out = URL(fileURLWithPath: data.out!)
-        var document = EvaluationDocument(command: "finetune", model: model, modelHash: hash, dataset: dataset, configuration: [
-            "fraction": String(format: "%g%%", share * 100), "seed": "\(seed)", "learning rate": "\(learningRate)",
-            "weight decay": "\(weightDecay)", "augmentation": noAugmentation ? "none" : "pretraining (flips, affine, elastic)",
-            "class balanced": "\(classBalanced)",
-        ])
+        var configuration = head.describe(defaultLearningRate: HeadTraining().learningRate)
+        configuration["fraction"] = String(format: "%g%%", share * 100)
+        configuration["seed"] = "\(seed)"
+        configuration["augmentation"] = noAugmentation ? "none" : "pretraining (flips, affine, elastic)"
+        var document = EvaluationDocument(command: "finetune", model: model, modelHash: hash, dataset: dataset, configuration: configuration)
         for task in tasks {
-            var settings = HeadTraining.reference(for: task)
-            if let epochs { settings.epochs = epochs }
-            if let batchSize { settings.batchSize = batchSize }
-            settings.learningRate = learningRate
-            settings.weightDecay = weightDecay
-            settings.classBalanced = classBalanced
-            settings.seed = seed
+            let settings = head.settings(for: task, seed: seed, defaultLearningRate: HeadTraining().learningRate)
             let outcome = try data.scored(task) {
                 let tuner = try FineTuner(model: loaded.model, task: task, imageRoot: URL(fileURLWithPath: data.images), settings: settings,
                                           augmenter: noAugmentation ? nil : Augmenter())
@@ -73,7 +60,7 @@ struct FineTuneCommand: ParsableCommand {
                 reporter.finish()
                 let validation = try tuner.predict(DownstreamProtocol.labelled(dataset, .validation, task: task))
                 let test = try tuner.predict(DownstreamProtocol.labelled(dataset, .test, task: task))
-                let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
+                let levelList = data.levels(for: task)
                 let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation, test: test,
                                                                   operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                 let name = "fine-tune \(String(format: "%g%%", share * 100)) seed \(seed)"

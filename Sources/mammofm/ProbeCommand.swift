@@ -18,31 +18,18 @@ struct ProbeCommand: ParsableCommand {
         same probes on a randomly initialised encoder of the same architecture, the floor a pretrained encoder must beat.
         """)
 
+    /// On cached, standardised features the reference's 5e-5 does not converge within its epochs.
+    static let defaultLearningRate = 1e-3
+
     @OptionGroup var global: GlobalOptions
     @OptionGroup var data: DownstreamOptions
     @Option(help: "A converted model folder.") var model: String
     @Option(help: "Training-data fractions, comma-separated, as fractions or percentages (e.g. 10%,50%,100%).") var fractions = "100%"
     @Option(help: "Seeds (each draws the fraction's patients and the data order), comma-separated.") var seeds = "0"
-    @Option(help: "Epochs (default: the reference's per task).") var epochs: Int?
-    @Option(help: "Batch size (default: the reference's per task).") var batchSize: Int?
-    @Option(help: "Learning rate (the reference fine-tunes at 5e-5; on cached, standardised features 1e-3 converges within the epochs).")
-    var learningRate = 1e-3
-    @Option(help: "Weight decay.") var weightDecay = 1e-4
-    @Option(help: "BCE positive weight (default: negatives/positives of the training cases).") var positiveWeight: Double?
-    @Flag(help: "Sample training cases class-balanced instead of weighting positives.") var classBalanced = false
+    @OptionGroup var head: HeadOptions
     @Option(help: "Also probe a baseline encoder: random-init.") var baseline: String?
-    @Option(help: "Levels to score, comma-separated: image, breast, exam (default per task).") var levels: String?
 
-    func parsedFractions() throws -> [Double] {
-        try fractions.split(separator: ",").map { item in
-            let text = item.trimmingCharacters(in: .whitespaces)
-            let percent = text.hasSuffix("%")
-            guard let value = Double(percent ? String(text.dropLast()) : text), value > 0 else { throw ValidationError("bad fraction '\(text)'") }
-            let fraction = percent || value > 1 ? value / 100 : value
-            guard fraction <= 1 else { throw ValidationError("fraction '\(text)' is above 100%") }
-            return fraction
-        }
-    }
+    func parsedFractions() throws -> [Double] { try fractions.split(separator: ",").map { try parseFraction(String($0)) } }
 
     func validate() throws {
         if let baseline, baseline != "random-init" { throw ValidationError("--baseline takes random-init") }
@@ -67,25 +54,17 @@ struct ProbeCommand: ParsableCommand {
             encoders.append(("random-init probe", random, "random-init-seed0-" + WeightsHash.of(text: String(decoding: try pipeline.model.config.jsonData(), as: UTF8.self))))
         }
         let fractionList = try parsedFractions(), seedList = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces))! }
-        var document = EvaluationDocument(command: "probe", model: model, modelHash: encoders[0].hash, dataset: dataset, configuration: [
-            "fractions": fractionList.map { String(format: "%g%%", $0 * 100) }.joined(separator: ", "), "seeds": seeds,
-            "learning rate": "\(learningRate)", "weight decay": "\(weightDecay)", "class balanced": "\(classBalanced)",
-            "epochs / batch": epochs.map { "\($0)" } ?? "reference per task" + (batchSize.map { " / \($0)" } ?? ""),
-        ])
+        var configuration = head.describe(defaultLearningRate: Self.defaultLearningRate)
+        configuration["fractions"] = fractionList.map { String(format: "%g%%", $0 * 100) }.joined(separator: ", ")
+        configuration["seeds"] = seeds
+        var document = EvaluationDocument(command: "probe", model: model, modelHash: encoders[0].hash, dataset: dataset, configuration: configuration)
         for encoder in encoders {
             let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset)
             for task in tasks {
-                let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
+                let levelList = data.levels(for: task)
                 for fraction in fractionList {
                     for seed in seedList {
-                        var settings = HeadTraining.reference(for: task)
-                        if let epochs { settings.epochs = epochs }
-                        if let batchSize { settings.batchSize = batchSize }
-                        settings.learningRate = learningRate
-                        settings.weightDecay = weightDecay
-                        settings.positiveWeight = positiveWeight
-                        settings.classBalanced = classBalanced
-                        settings.seed = seed
+                        let settings = head.settings(for: task, seed: seed, defaultLearningRate: Self.defaultLearningRate)
                         let started = Date()
                         let name = "\(encoder.name) \(String(format: "%g%%", fraction * 100)) seed \(seed)"
                         let outcome = try data.scored(task) {

@@ -22,7 +22,6 @@ struct ZeroShotCommand: ParsableCommand {
     @Option(help: "A converted model folder (e.g. a pretraining run's final or best).") var model: String
     @Option(help: "Prompt sets: reference, ensemble or a file (repeatable; default reference and ensemble).") var prompts: [String] = []
     @Flag(help: "Also score with the learned logit scale.") var logitScale = false
-    @Option(help: "Levels to score, comma-separated: image, breast, exam (default per task).") var levels: String?
 
     func run() throws {
         global.apply()
@@ -40,7 +39,7 @@ struct ZeroShotCommand: ParsableCommand {
                                           configuration: ["prompt sets": sets.map(\.name).joined(separator: ", "),
                                                           "logit scale": logitScale ? "without and with" : "without (reference)"])
         for task in tasks {
-            let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? DownstreamProtocol.defaultLevels(task)
+            let levelList = data.levels(for: task)
             let outcome = try data.scored(task) {
                 var entries: [EvaluationEntry] = []
                 for set in sets {
