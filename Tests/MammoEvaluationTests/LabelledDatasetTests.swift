@@ -23,6 +23,24 @@ import Testing
         #expect(d.tasks == [.mass, .calcification, .density])
     }
 
+    @Test func mammoClipVindrCSVUsesItsFindingColumns() throws {
+        let url = try Self.write("vindr_detection_v1_folds.csv", """
+            patient_id,image_id,laterality,view,breast_birads,breast_density,split,fold,Mass,Suspicious_Calcification,Asymmetry
+            p1,a,L,CC,BI-RADS 4,DENSITY C,training,1,1,0,0
+            p1,b,L,MLO,BI-RADS 4,DENSITY C,training,1,0,1,0
+            p2,c,R,CC,BI-RADS 1,DENSITY A,test,0,0,0,1
+            """)
+        let d = try LabelledDataset.read(format: "vindr", url: url)
+        #expect(d.images.map(\.labels) == [["mass": 1, "calcification": 0, "density": 2], ["mass": 0, "calcification": 1, "density": 2],
+                                           ["mass": 0, "calcification": 0, "density": 0]])
+        #expect(d.images.map(\.patientID) == ["p1", "p1", "p2"] && d.images[1].view == "MLO" && d.tasks.contains(.mass))
+        let bad = try Self.write("vindr_bad_flags.csv", "patient_id,image_id,laterality,view,breast_density,split,Mass,Suspicious_Calcification\np,a,L,CC,A,test,yes,0\n")
+        do {
+            _ = try LabelledDataset.read(format: "vindr", url: bad)
+            Issue.record("expected an error")
+        } catch { #expect("\(error)".contains("vindr_bad_flags.csv") && "\(error)".contains("Mass")) }
+    }
+
     @Test func rsnaFoldsFollowTheProtocol() throws {
         let url = try Self.write("labelled_train.csv", """
             site_id,patient_id,image_id,laterality,view,age,cancer,biopsy,invasive,BIRADS,implant,density,machine_id,difficult_negative_case,fold

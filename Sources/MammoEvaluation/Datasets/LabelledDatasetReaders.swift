@@ -36,19 +36,22 @@ extension LabelledDataset {
     }
 
     /// VinDr-Mammo: one image per image_id; mass and suspicious calcification from finding_categories
-    /// (finding file only), density from breast_density.
+    /// (finding file only) or from the 0/1 `Mass` and `Suspicious_Calcification` columns of the
+    /// Mammo-CLIP VinDr CSV (vindr_detection_v1_folds.csv: `patient_id`, `view`), density from breast_density.
     static func vindr(_ url: URL) throws -> LabelledDataset {
         let t = try CSVTable(dataset: url)
-        let image = try t.column("image_id"), study = try t.column("study_id"), side = try t.column("laterality")
-        let view = try t.column("view_position"), density = try t.column("breast_density"), splitColumn = try t.column("split")
+        let image = try t.column("image_id"), study = try t.firstColumn(of: ["study_id", "patient_id"]), side = try t.column("laterality")
+        let view = try t.firstColumn(of: ["view_position", "view"]), density = try t.column("breast_density"), splitColumn = try t.column("split")
         let categories = t.has("finding_categories") ? try t.column("finding_categories") : nil
+        let flags = t.has("Mass") && t.has("Suspicious_Calcification") ? (try t.column("Mass"), try t.column("Suspicious_Calcification")) : nil
+        let hasFindings = categories != nil || flags != nil
         var order: [String] = [], byID: [String: LabelledImage] = [:]
         for (i, row) in t.rows.enumerated() {
             let id = row[image]
             if byID[id] == nil {
                 var labels: [String: Int] = [:]
                 if let d = densityIndex(row[density]) { labels["density"] = d }
-                if categories != nil { labels["mass"] = 0; labels["calcification"] = 0 }
+                if hasFindings { labels["mass"] = 0; labels["calcification"] = 0 }
                 byID[id] = LabelledImage(imageID: id, patientID: row[study], examID: row[study], laterality: row[side], view: row[view],
                                          split: try split(row[splitColumn], file: url, row: i), labels: labels)
                 order.append(id)
@@ -57,10 +60,17 @@ extension LabelledDataset {
                 let found = PythonLiteral.strings(row[categories])
                 if found.contains("Mass") { byID[id]!.labels["mass"] = 1 }
                 if found.contains("Suspicious Calcification") { byID[id]!.labels["calcification"] = 1 }
+            } else if let (mass, calcification) = flags {
+                for (column, task) in [(mass, "mass"), (calcification, "calcification")] {
+                    guard let value = Double(row[column].isEmpty ? "0" : row[column]), value == 0 || value == 1 else {
+                        throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): \(t.header[column]) '\(row[column])' is not 0 or 1")
+                    }
+                    if value == 1 { byID[id]!.labels[task] = 1 }
+                }
             }
         }
         return LabelledDataset(format: "vindr", source: url.path, images: order.map { byID[$0]! },
-                               tasks: categories == nil ? [.density] : [.mass, .calcification, .density])
+                               tasks: hasFindings ? [.mass, .calcification, .density] : [.density])
     }
 
     /// RSNA Screening Mammography train.csv: cancer per image (scored per breast), density when given;
