@@ -29,24 +29,22 @@ public struct ZeroShotClassifier {
         guard !labelled.isEmpty else { return [] }
         let embeddings = try Autograd.inferenceMode { try pipeline.model.projectImageFeatures(features.rows(labelled.map(\.imageID))) }
         let sides = prompts.isSideDependent(task.name) ? labelled.map { Self.sideWord($0.laterality) } : labelled.map { _ in "" }
-        var classRows: [String: Tensor] = [:]
-        for side in Set(sides) { classRows[side] = try classEmbeddings(prompts, task: task, side: side) }
-        // Similarities of each image with its side's class embeddings.
-        var similarities: [[Double]] = []
-        let all = try embeddings.toArray(Float.self), width = embeddings.size(1)
-        var classValues: [String: [Float]] = [:]
-        for (side, rows) in classRows { classValues[side] = try rows.toArray(Float.self) }
-        for (i, side) in sides.enumerated() {
-            let image = all[(i * width)..<((i + 1) * width)], classes = classValues[side]!
-            similarities.append(task.classes.indices.map { c in
-                zip(image, classes[(c * width)..<((c + 1) * width)]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            })
+        // One scoring per side group, each against that side's class embeddings.
+        var probabilities = [[Double]](repeating: [], count: labelled.count)
+        let classes = task.classes.count
+        for side in Set(sides) {
+            let members = sides.indices.filter { sides[$0] == side }
+            let rows = try embeddings.indexSelect(dim: 0, index: Tensor(members.map { Int64($0) }))
+            let scored = try pipeline.zeroShot(imageEmbeddings: rows, promptEmbeddings: classEmbeddings(prompts, task: task, side: side),
+                                               useLogitScale: useLogitScale).toArray(Float.self)
+            for (k, i) in members.enumerated() {
+                // Re-normalised in double precision, so each row sums to 1 beyond float32's rounding.
+                let row = (0..<classes).map { Double(scored[k * classes + $0]) }, total = row.reduce(0, +)
+                probabilities[i] = row.map { $0 / total }
+            }
         }
-        let scale = useLogitScale ? exp(try pipeline.model.logitScale.item()) : 1
-        return zip(labelled, similarities).map { image, row in
-            let scaled = row.map { $0 * scale }, top = scaled.max()!
-            let exps = scaled.map { exp($0 - top) }, total = exps.reduce(0, +)
-            return Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!, probabilities: exps.map { $0 / total })
+        return zip(labelled, probabilities).map { image, p in
+            Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!, probabilities: p)
         }
     }
 
