@@ -6,29 +6,14 @@ import Torch
 /// validation and test splits, aggregated to the levels asked for, scored with the validation
 /// split's operating point.
 public enum DownstreamProtocol {
-    /// Levels a task is scored at by default: image-level findings per image and per breast
-    /// (mean over views), breast-level tasks per breast (the reference's RSNA protocol).
-    public static func defaultLevels(_ task: ClassificationTask) -> [String] {
-        task.level == .image ? ["image", "breast"] : ["breast"]
-    }
-
     /// One evaluation per level ("image", "breast", "exam"; exam only for binary tasks).
     public static func evaluate(task: ClassificationTask, levels: [String], images: [LabelledImage], validation: [Prediction],
                                 test: [Prediction], operatingPoint: OperatingPoint = .youden,
                                 bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> [TaskEvaluation] {
         try levels.map { level in
-            func at(_ p: [Prediction]) throws -> [Prediction] {
-                switch level {
-                case "image": return p
-                case "breast": return PredictionAggregation.perBreast(p, images: images)
-                case "exam":
-                    guard task.isBinary else { throw DownstreamError.badInput("exam-level scoring is for binary tasks, not \(task.name)") }
-                    return PredictionAggregation.perExam(PredictionAggregation.perBreast(p, images: images))
-                default: throw DownstreamError.badInput("unknown level '\(level)' (image, breast, exam)")
-                }
-            }
-            return try TaskEvaluation.evaluate(task: task, level: level, test: at(test), validation: validation.isEmpty ? nil : at(validation),
-                                               operatingPoint: operatingPoint, bootstrap: bootstrap)
+            try TaskEvaluation.evaluate(task: task, level: level, test: PredictionAggregation.at(level, test, images: images),
+                                        validation: validation.isEmpty ? nil : PredictionAggregation.at(level, validation, images: images),
+                                        operatingPoint: operatingPoint, bootstrap: bootstrap)
         }
     }
 

@@ -41,14 +41,14 @@ struct DownstreamOptions: ParsableArguments {
     }
 
     func levels(for task: ClassificationTask) -> [String] {
-        levels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? DownstreamProtocol.defaultLevels(task)
+        levels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? task.defaultLevels
     }
 
     var bootstrapSettings: PatientBootstrap? { bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil }
 
     func validate() throws {
         guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
-        for level in levels?.split(separator: ",") ?? [] where !["image", "breast", "exam"].contains(level.trimmingCharacters(in: .whitespaces)) {
+        for level in levels?.split(separator: ",") ?? [] where !PredictionAggregation.levels.contains(level.trimmingCharacters(in: .whitespaces)) {
             throw ValidationError("--levels takes image, breast and exam, not '\(level)'")
         }
     }

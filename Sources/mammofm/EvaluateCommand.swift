@@ -34,6 +34,9 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("give one --validation-predictions per --predictions, or none")
         }
         guard DataSplit(spelling: split) != nil else { throw ValidationError("--split is train, validation or test") }
+        for level in levels?.split(separator: ",") ?? [] where !PredictionAggregation.levels.contains(String(level)) {
+            throw ValidationError("--levels takes image, breast and exam, not '\(level)'")
+        }
         guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
     }
 
@@ -42,7 +45,7 @@ struct EvaluateCommand: ParsableCommand {
         let task = try ClassificationTask.named(task)
         guard data.tasks.contains(task) else { throw ValidationError("the \(data.format) dataset has no '\(task.name)' labels") }
         let testSplit = DataSplit(spelling: split)!
-        let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? (task.level == .image ? ["image", "breast"] : ["breast"])
+        let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? task.defaultLevels
         var document = EvaluationDocument(command: "evaluate", model: nil, modelHash: nil, dataset: data,
                                           configuration: ["task": task.name, "split": testSplit.rawValue, "files": predictions.joined(separator: ", ")])
         var scored: [(name: String, byLevel: [String: [Prediction]])] = []
@@ -53,17 +56,12 @@ struct EvaluateCommand: ParsableCommand {
                 : try PredictionsFile.read(URL(fileURLWithPath: validationPredictions[i]), task: task, dataset: data, split: .validation)
             var byLevel: [String: [Prediction]] = [:]
             for level in levelList {
-                let aggregate = { (p: [Prediction]) -> [Prediction] in
-                    switch level {
-                    case "breast": return PredictionAggregation.perBreast(p, images: data.images)
-                    case "exam": return PredictionAggregation.perExam(PredictionAggregation.perBreast(p, images: data.images))
-                    default: return p
-                    }
-                }
-                guard ["image", "breast", "exam"].contains(level) else { throw ValidationError("unknown level '\(level)'") }
-                byLevel[level] = aggregate(test)
-                let evaluation = try TaskEvaluation.evaluate(task: task, level: level, test: aggregate(test), validation: validation.map(aggregate),
-                                                             fixedThreshold: threshold, operatingPoint: OperatingPoint(parsing: operatingPoint)!, bootstrap: bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil)
+                let aggregated = try PredictionAggregation.at(level, test, images: data.images)
+                byLevel[level] = aggregated
+                let evaluation = try TaskEvaluation.evaluate(task: task, level: level, test: aggregated,
+                                                             validation: validation.map { try PredictionAggregation.at(level, $0, images: data.images) },
+                                                             fixedThreshold: threshold, operatingPoint: OperatingPoint(parsing: operatingPoint)!,
+                                                             bootstrap: bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil)
                 document.entries.append(EvaluationEntry(name: name, method: "predictions file", evaluation: evaluation))
             }
             scored.append((name, byLevel))

@@ -20,6 +20,10 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
 
     public var isBinary: Bool { classes.count == 2 }
 
+    /// Levels scored by default: image-level findings per image and per breast (mean over views),
+    /// breast-level tasks per breast (the reference's RSNA protocol).
+    public var defaultLevels: [String] { level == .image ? ["image", "breast"] : ["breast"] }
+
     /// A VinDr "Mass" finding in the image.
     public static let mass = ClassificationTask(name: "mass", classes: ["no mass", "mass"], level: .image)
     /// A VinDr "Suspicious Calcification" finding in the image.

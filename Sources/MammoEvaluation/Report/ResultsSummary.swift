@@ -22,7 +22,7 @@ public struct ResultsSummary: Sendable {
         for document in documents {
             for entry in document.entries {
                 let ev = entry.evaluation
-                let primary = ev.task.level == .image ? "image" : "breast"
+                let primary = ev.task.defaultLevels[0]
                 guard ev.level == primary else { continue }
                 let column = Self.column(entry)
                 if !columns.contains(column) { columns.append(column) }
