@@ -40,6 +40,11 @@ public struct FeatureExtractor {
     /// Where feature files are kept; nil disables caching.
     public let cacheDirectory: URL?
     public var batchSize = 16
+    /// Images whose batch statistics replace the encoder's batch-norm running statistics before
+    /// extraction (0: keep them). A randomly initialised encoder needs this: its default running
+    /// statistics (mean 0, variance 1) do not match its activations, which then shrink block by
+    /// block to about 1e-11 and leave a probe nothing to fit.
+    public var batchNormCalibrationImages = 0
 
     public init(model: MammoClip, modelHash: String, imageRoot: URL, cacheDirectory: URL?) {
         self.model = model
@@ -70,6 +75,7 @@ public struct FeatureExtractor {
                                           reason: "missing (\(missing.count) of \(ids.count) images have no PNG under \(imageRoot.path); run `mammofm preprocess --keep-file-names` first)")
         }
         let config = model.config.image
+        if batchNormCalibrationImages > 0 { try calibrateBatchNorm(ids) }
         model.eval()
         var rows: [Tensor] = []
         for start in stride(from: 0, to: ids.count, by: batchSize) {
@@ -86,6 +92,27 @@ public struct FeatureExtractor {
             try Safetensors.write([("features", features)], metadata: ["image_ids": ids.joined(separator: "\n"), "model": modelHash], to: file)
         }
         return FeatureSet(imageIDs: ids, features: features)
+    }
+
+    /// Train-mode forward passes (no gradients) over the first `batchNormCalibrationImages` of a
+    /// seeded shuffle of `ids`, so the running statistics follow these images (momentum as configured).
+    func calibrateBatchNorm(_ ids: [String]) throws {
+        let config = model.config.image
+        var rng = SeededRandom(seed: 0, salt: 57)
+        let sample = Array(ids.shuffled(using: &rng).prefix(batchNormCalibrationImages))
+        model.imageEncoder.train()
+        defer { model.eval() }
+        // Several passes, so running averages with momentum 0.1 (or 0.01) settle on these images.
+        let passes = max(1, Int((3 / config.efficientNet.batchNormMomentum).rounded()) * batchSize / max(1, sample.count))
+        for _ in 0..<passes {
+            for start in stride(from: 0, to: sample.count, by: batchSize) {
+                let batch = try Tensor.cat(sample[start..<min(sample.count, start + batchSize)].map { id in
+                    try ImageNormalization.reference(PretrainingBatchBuilder.loadImage(png(id), height: config.inputHeight, width: config.inputWidth),
+                                                     channels: config.efficientNet.inputChannels, mean: config.mean, std: config.std)
+                }, dim: 0)
+                _ = try Autograd.noGrad { try model.imageEncoder.forward(batch, pooling: config.pooling) }
+            }
+        }
     }
 
     func png(_ id: String) -> URL { imageRoot.appendingPathComponent("\(id).png") }

@@ -56,7 +56,10 @@ public final class LinearProbe {
             throw DownstreamError.badInput("\(task.name): the training cases hold only one class (\(zip(task.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ")))")
         }
         let mean = try features.mean(dim: 0, keepDim: true)
-        let std = try features.std([0], keepDim: true).clamp(min: 1e-6)
+        // Constant features would divide by zero; the floor is relative to the features' scale, so
+        // features that are all tiny (but informative) keep their spread.
+        let floor = max(1e-30, 1e-5 * (try features.abs().max().item()))
+        let std = try features.std([0], keepDim: true).clamp(min: floor)
         let x = try ((features - mean) / std).detach()
         let outputs = task.isBinary ? 1 : task.classes.count
         let head = try Linear(x.size(1), outputs)

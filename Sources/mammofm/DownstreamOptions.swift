@@ -64,8 +64,9 @@ struct DownstreamOptions: ParsableArguments {
     }
 
     /// Features of every image of the dataset with progress on standard error.
-    func extractFeatures(model: MammoClip, modelHash: String, dataset: LabelledDataset) throws -> FeatureSet {
-        let extractor = FeatureExtractor(model: model, modelHash: modelHash, imageRoot: URL(fileURLWithPath: images), cacheDirectory: cacheDirectory)
+    func extractFeatures(model: MammoClip, modelHash: String, dataset: LabelledDataset, batchNormCalibrationImages: Int = 0) throws -> FeatureSet {
+        var extractor = FeatureExtractor(model: model, modelHash: modelHash, imageRoot: URL(fileURLWithPath: images), cacheDirectory: cacheDirectory)
+        extractor.batchNormCalibrationImages = batchNormCalibrationImages
         let progress = ProgressReporter(total: dataset.images.count, unit: "images")
         var done = 0
         let features = try extractor.features(for: dataset.images) { finished, _ in

@@ -15,7 +15,8 @@ struct ProbeCommand: ParsableCommand {
         standardised features with the reference's settings (AdamW, weight decay 1e-4, warm-up + cosine-squared, \
         BCE with pos_weight = negatives/positives, cross entropy for density; 30 epochs at batch 8, RSNA \
         malignancy 20 at batch 6). Fractions sample whole training patients. --baseline random-init trains the \
-        same probes on a randomly initialised encoder of the same architecture, the floor a pretrained encoder must beat.
+        same probes on a randomly initialised encoder of the same architecture (its batch-norm statistics first set \
+        from 512 of the dataset's images), the floor a pretrained encoder must beat.
         """)
 
     /// On cached, standardised features the reference's 5e-5 does not converge within its epochs.
@@ -45,13 +46,15 @@ struct ProbeCommand: ParsableCommand {
         let tasks = try data.selectedTasks(dataset)
         let modelURL = URL(fileURLWithPath: model)
         let pipeline = try MammoClipPipeline(path: modelURL)
-        var encoders: [(name: String, model: MammoClip, hash: String)] = [
-            ("linear probe", pipeline.model, try WeightsHash.of(file: modelURL.appendingPathComponent("model.safetensors"))),
+        var encoders: [(name: String, model: MammoClip, hash: String, calibration: Int)] = [
+            ("linear probe", pipeline.model, try WeightsHash.of(file: modelURL.appendingPathComponent("model.safetensors")), 0),
         ]
         if baseline != nil {
             Torch.manualSeed(0)
             let random = try MammoClip(config: pipeline.model.config)
-            encoders.append(("random-init probe", random, "random-init-seed0-" + WeightsHash.of(text: String(decoding: try pipeline.model.config.jsonData(), as: UTF8.self))))
+            // Its batch-norm statistics are first set from 512 dataset images (see FeatureExtractor).
+            encoders.append(("random-init probe", random,
+                             "random-init-seed0-bn512-" + WeightsHash.of(text: String(decoding: try pipeline.model.config.jsonData(), as: UTF8.self)), 512))
         }
         let fractionList = try parsedFractions(), seedList = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces))! }
         var configuration = head.describe(defaultLearningRate: Self.defaultLearningRate)
@@ -59,7 +62,8 @@ struct ProbeCommand: ParsableCommand {
         configuration["seeds"] = seeds
         var document = EvaluationDocument(command: "probe", model: model, modelHash: encoders[0].hash, dataset: dataset, configuration: configuration)
         for encoder in encoders {
-            let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset)
+            let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset,
+                                                    batchNormCalibrationImages: encoder.calibration)
             for task in tasks {
                 let levelList = data.levels(for: task)
                 for fraction in fractionList {

@@ -71,6 +71,19 @@ enum DownstreamFixture {
         } catch { #expect("\(error)".contains("no-such-image.png") && "\(error)".contains("preprocess")) }
     }
 
+    @Test func batchNormCalibrationGivesARandomEncoderUsableFeatures() throws {
+        let dataset = try DownstreamFixture.ready.get()
+        let model = try DownstreamFixture.pipeline(seed: 9).model
+        let raw = try FeatureExtractor(model: model, modelHash: "r", imageRoot: DownstreamFixture.images, cacheDirectory: nil)
+            .features(for: dataset.images)
+        var calibrating = FeatureExtractor(model: model, modelHash: "c", imageRoot: DownstreamFixture.images, cacheDirectory: nil)
+        calibrating.batchNormCalibrationImages = 32
+        let calibrated = try calibrating.features(for: dataset.images)
+        let before = try raw.features.std([0]).mean().item(), after = try calibrated.features.std([0]).mean().item()
+        #expect(after > 100 * before, "feature spread \(before) -> \(after)")
+        #expect(!model.isTraining)
+    }
+
     @Test func zeroShotScoresEveryLabelledImageWithPromptSets() throws {
         let dataset = try DownstreamFixture.ready.get()
         let pipeline = try DownstreamFixture.pipeline()
@@ -140,6 +153,9 @@ enum DownstreamFixture {
         let multi = try LinearProbe.train(task: .density, features: x, labels: quadrant, settings: settings)
         let q = try multi.probabilities(x)
         #expect(zip(q, quadrant).filter { row, truth in row.indices.max { row[$0] < row[$1] } == truth }.count > 360)
+        // Features that are all tiny (a random encoder's scale) keep their spread through standardisation.
+        let tiny = try LinearProbe.train(task: .mass, features: x * 1e-11, labels: binary, settings: settings)
+        #expect(try ROCAnalysis(scores: tiny.probabilities(x * 1e-11).map { $0[1] }, labels: binary.map { $0 == 1 }).auc > 0.98)
         // Same seed, same probe; class-balanced sampling also learns.
         let again = try LinearProbe.train(task: .mass, features: x, labels: binary, settings: settings)
         #expect(try again.probabilities(x) == p)
