@@ -153,10 +153,22 @@ enum FineTuneCheckpoint {
     struct State: Codable { var completedEpochs: Int; var epochs: Int; var trainingImages: Int }
 
     static func read(_ folder: URL) throws -> State? {
+        try restoreInterruptedSwap(folder)
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("state.json").path) else { return nil }
         do { return try JSONDecoder().decode(State.self, from: data) } catch {
             throw DownstreamError.badFile(path: folder.appendingPathComponent("state.json").path, reason: "unreadable checkpoint state: \(error)")
         }
+    }
+
+    /// A run killed between the two renames of `write` leaves the previous checkpoint as
+    /// `.<name>.old-<pid>` and no folder: put it back.
+    static func restoreInterruptedSwap(_ folder: URL) throws {
+        let fm = FileManager.default
+        guard !fm.fileExists(atPath: folder.path) else { return }
+        let parent = folder.deletingLastPathComponent(), prefix = ".\(folder.lastPathComponent).old-"
+        let left = ((try? fm.contentsOfDirectory(atPath: parent.path)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+        guard let newest = left.last else { return }
+        try fm.moveItem(at: parent.appendingPathComponent(newest), to: folder)
     }
 
     static func write(to folder: URL, classifier: ImageClassifier, optimizer: Optimizer, state: State) throws {

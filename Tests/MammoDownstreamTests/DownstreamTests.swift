@@ -205,6 +205,11 @@ enum DownstreamFixture {
         let test = DownstreamProtocol.labelled(dataset, .test, task: .density)
         let a = try tuner.predict(test), b = try resumed.predict(test)
         #expect(a.count == test.count && zip(a, b).allSatisfy { zip($0.probabilities, $1.probabilities).allSatisfy { abs($0 - $1) < 1e-5 } })
+        // A run killed between the swap's two renames: the previous checkpoint is put back.
+        let interrupted = checkpoint.deletingLastPathComponent().appendingPathComponent(".density.old-12345")
+        try FileManager.default.moveItem(at: checkpoint, to: interrupted)
+        #expect(try FineTuneCheckpoint.read(checkpoint)?.completedEpochs == 2)
+        #expect(!FileManager.default.fileExists(atPath: interrupted.path))
         // A checkpoint of another run is refused.
         settings.epochs = 3
         let other = try FineTuner(model: model, task: .density, imageRoot: DownstreamFixture.images, settings: settings)
