@@ -38,7 +38,7 @@ public final class FineTuner {
     public let classifier: ImageClassifier
     public let settings: HeadTraining
     public let augmenter: Augmenter?
-    let imageRoot: URL, inputHeight: Int, inputWidth: Int, mean: Double, std: Double, channels: Int
+    let imageRoot: URL, imageConfig: MammoClipConfig.ImageTower
 
     /// `model`'s image tower is copied into the classifier (the CLIP model itself is not changed).
     public init(model: MammoClip, task: ClassificationTask, imageRoot: URL, settings: HeadTraining, augmenter: Augmenter? = Augmenter()) throws {
@@ -54,22 +54,16 @@ public final class FineTuner {
         self.settings = settings
         self.augmenter = augmenter
         self.imageRoot = imageRoot
-        inputHeight = config.inputHeight
-        inputWidth = config.inputWidth
-        mean = config.mean
-        std = config.std
-        channels = encoderConfig.inputChannels
+        imageConfig = config
     }
 
     /// Normalised model input of images, augmented with draws from `rng` when given.
-    func batch(_ images: ArraySlice<LabelledImage>, rng: inout SeededRandom?) throws -> Tensor {
-        try Tensor.cat(images.map { image in
-            var x = try PretrainingBatchBuilder.loadImage(imageRoot.appendingPathComponent("\(image.imageID).png"), height: inputHeight, width: inputWidth)
-            if let augmenter, rng != nil {
-                x = try augmenter.apply(augmenter.draw(&rng!, width: inputWidth, height: inputHeight), to: x)
-            }
-            return try ImageNormalization.reference(x, channels: channels, mean: mean, std: std)
-        }, dim: 0)
+    func batch(_ images: ArraySlice<LabelledImage>, augmentingWith rng: SeededRandom?) throws -> Tensor {
+        let urls = images.map { imageRoot.appendingPathComponent("\($0.imageID).png") }
+        guard let augmenter, var draws = rng else { return try ModelInput.batch(urls, image: imageConfig) }
+        return try ModelInput.batch(urls, image: imageConfig) { x in
+            try augmenter.apply(augmenter.draw(&draws, width: self.imageConfig.inputWidth, height: self.imageConfig.inputHeight), to: x)
+        }
     }
 
     /// Trains on `train` (images labelled for the task), resuming from `checkpoint` when it holds one.
@@ -104,8 +98,8 @@ public final class FineTuner {
             Torch.manualSeed(settings.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             for (b, start) in stride(from: 0, to: order.count, by: settings.batchSize).enumerated() {
                 let members = Array(order[start..<min(order.count, start + settings.batchSize)])
-                var rng: SeededRandom? = SeededRandom(seed: settings.seed, salt: 93, UInt64(epoch), UInt64(b))
-                let x = try batch(ArraySlice(members.map { train[$0] }), rng: &rng)
+                let x = try batch(ArraySlice(members.map { train[$0] }),
+                                  augmentingWith: SeededRandom(seed: settings.seed, salt: 93, UInt64(epoch), UInt64(b)))
                 let step = epoch * stepsPerEpoch + b
                 optimizer.apply(schedule, step: step)
                 let logits = try classifier.forward(x)
@@ -131,10 +125,9 @@ public final class FineTuner {
         let labelled = images.filter { $0.labels[task.name] != nil }
         classifier.eval()
         var out: [Prediction] = []
-        var none: SeededRandom? = nil
         for start in stride(from: 0, to: labelled.count, by: batchSize) {
             let slice = labelled[start..<min(labelled.count, start + batchSize)]
-            let logits = try Autograd.inferenceMode { try classifier.forward(batch(slice, rng: &none)) }
+            let logits = try Autograd.inferenceMode { try classifier.forward(batch(slice, augmentingWith: nil)) }
             let p = task.isBinary ? try logits.sigmoid() : try Functional.softmax(logits, dim: 1)
             let values = try p.toArray(Float.self).map(Double.init), width = p.size(1)
             for (i, image) in slice.enumerated() {

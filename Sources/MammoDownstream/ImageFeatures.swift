@@ -63,8 +63,8 @@ public struct FeatureExtractor {
     /// Features of `images` (in order), read from the cache when present. `progress(done, total)` is
     /// called after each batch.
     public func features(for images: [LabelledImage], progress: ((Int, Int) -> Void)? = nil) throws -> FeatureSet {
-        let ids = images.map(\.imageID)
-        if let file = cacheFile(for: ids), FileManager.default.fileExists(atPath: file.path),
+        let ids = images.map(\.imageID), file = cacheFile(for: ids)
+        if let file, FileManager.default.fileExists(atPath: file.path),
            let stored = try? SafetensorsFile(url: file), stored.metadata["image_ids"] == ids.joined(separator: "\n"),
            let tensor = try? stored.tensors()["features"] {
             return FeatureSet(imageIDs: ids, features: tensor)
@@ -79,15 +79,12 @@ public struct FeatureExtractor {
         model.eval()
         var rows: [Tensor] = []
         for start in stride(from: 0, to: ids.count, by: batchSize) {
-            let batch = try Tensor.cat(ids[start..<min(ids.count, start + batchSize)].map { id in
-                try ImageNormalization.reference(PretrainingBatchBuilder.loadImage(png(id), height: config.inputHeight, width: config.inputWidth),
-                                                 channels: config.efficientNet.inputChannels, mean: config.mean, std: config.std)
-            }, dim: 0)
+            let batch = try ModelInput.batch(ids[start..<min(ids.count, start + batchSize)].map(png), image: config)
             rows.append(try Autograd.inferenceMode { try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32) })
             progress?(min(ids.count, start + batchSize), ids.count)
         }
         let features = try Tensor.cat(rows, dim: 0)
-        if let file = cacheFile(for: ids) {
+        if let file {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Safetensors.write([("features", features)], metadata: ["image_ids": ids.joined(separator: "\n"), "model": modelHash], to: file)
         }
@@ -106,10 +103,7 @@ public struct FeatureExtractor {
         let passes = max(1, Int((3 / config.efficientNet.batchNormMomentum).rounded()) * batchSize / max(1, sample.count))
         for _ in 0..<passes {
             for start in stride(from: 0, to: sample.count, by: batchSize) {
-                let batch = try Tensor.cat(sample[start..<min(sample.count, start + batchSize)].map { id in
-                    try ImageNormalization.reference(PretrainingBatchBuilder.loadImage(png(id), height: config.inputHeight, width: config.inputWidth),
-                                                     channels: config.efficientNet.inputChannels, mean: config.mean, std: config.std)
-                }, dim: 0)
+                let batch = try ModelInput.batch(sample[start..<min(sample.count, start + batchSize)].map(png), image: config)
                 _ = try Autograd.noGrad { try model.imageEncoder.forward(batch, pooling: config.pooling) }
             }
         }
