@@ -40,20 +40,16 @@ struct DownstreamOptions: ParsableArguments {
         }
     }
 
-    func levels(for task: ClassificationTask) -> [String] {
-        levels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? task.defaultLevels
-    }
+    func levels(for task: ClassificationTask) -> [String] { (try? parseLevels(levels)) ?? task.defaultLevels }
 
     var bootstrapSettings: PatientBootstrap? { bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil }
 
     func validate() throws {
-        guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
-        for level in levels?.split(separator: ",") ?? [] where !PredictionAggregation.levels.contains(level.trimmingCharacters(in: .whitespaces)) {
-            throw ValidationError("--levels takes image, breast and exam, not '\(level)'")
-        }
+        _ = try parseOperatingPoint(operatingPoint)
+        _ = try parseLevels(levels)
     }
 
-    var operatingPointSetting: OperatingPoint { OperatingPoint(parsing: operatingPoint) ?? .youden }
+    var operatingPointSetting: OperatingPoint { (try? parseOperatingPoint(operatingPoint)) ?? .youden }
 
     var cacheDirectory: URL {
         if let featureCache { return URL(fileURLWithPath: featureCache) }
@@ -80,12 +76,14 @@ struct DownstreamOptions: ParsableArguments {
     /// Runs the scoring of one task; a task the data cannot score (one class in a split, say) becomes a
     /// note in the result instead of ending the whole command.
     func scored(_ task: ClassificationTask, _ body: () throws -> [EvaluationEntry]) throws -> (entries: [EvaluationEntry], note: String?) {
-        do { return (try body(), nil) } catch let error as MetricError {
-            FileHandle.standardError.write(Data("\(task.name): not scored: \(error)\n".utf8))
-            return ([], "\(task.name): not scored: \(error)")
-        } catch DownstreamError.badInput(let reason) {
+        func skipped(_ reason: String) -> (entries: [EvaluationEntry], note: String?) {
             FileHandle.standardError.write(Data("\(task.name): not scored: \(reason)\n".utf8))
             return ([], "\(task.name): not scored: \(reason)")
+        }
+        do { return (try body(), nil) } catch let error as MetricError {
+            return skipped("\(error)")
+        } catch DownstreamError.badInput(let reason) {
+            return skipped(reason)
         }
     }
 
@@ -97,19 +95,43 @@ struct DownstreamOptions: ParsableArguments {
     }
 
     /// Writes and prints the document.
-    func emit(_ document: EvaluationDocument) throws {
+    func emit(_ document: EvaluationDocument) throws { try DownstreamSummary.emit(document, out: out, json: json) }
+}
+
+/// --levels: comma-separated image, breast, exam; nil when not given (the task's defaults apply).
+func parseLevels(_ text: String?) throws -> [String]? {
+    guard let text else { return nil }
+    let levels = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    for level in levels where !PredictionAggregation.levels.contains(level) {
+        throw ValidationError("--levels takes image, breast and exam, not '\(level)'")
+    }
+    return levels
+}
+
+/// --operating-point: youden or specificity:S.
+func parseOperatingPoint(_ text: String) throws -> OperatingPoint {
+    guard let point = OperatingPoint(parsing: text) else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
+    return point
+}
+
+/// One-line summaries of evaluation entries, and the output every scoring command ends with.
+enum DownstreamSummary {
+    /// Writes result.json and report.html under `out` when given; prints the document as JSON, or
+    /// one line per entry, comparison and note.
+    static func emit(_ document: EvaluationDocument, out: String?, json: Bool) throws {
         if let out {
             try document.write(to: URL(fileURLWithPath: out))
             FileHandle.standardError.write(Data("wrote \(out)/result.json and \(out)/report.html\n".utf8))
         }
         if json { try printJSON(document); return }
-        for entry in document.entries { print(DownstreamSummary.line(entry)) }
+        for entry in document.entries { print(line(entry)) }
+        for c in document.comparisons ?? [] {
+            print(String(format: "%@ vs %@ (%@ per %@): AUROC %.3f vs %.3f, difference %.3f, z %.2f, p %.4g", c.first, c.second, c.task, c.level,
+                         c.aurocFirst, c.aurocSecond, c.difference, c.z, c.pValue))
+        }
         for note in document.notes { print("note: \(note)") }
     }
-}
 
-/// One-line summaries of evaluation entries.
-enum DownstreamSummary {
     static func line(_ entry: EvaluationEntry) -> String {
         let ev = entry.evaluation
         if let b = ev.binary {

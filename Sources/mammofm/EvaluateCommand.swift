@@ -34,10 +34,8 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("give one --validation-predictions per --predictions, or none")
         }
         guard DataSplit(spelling: split) != nil else { throw ValidationError("--split is train, validation or test") }
-        for level in levels?.split(separator: ",") ?? [] where !PredictionAggregation.levels.contains(String(level)) {
-            throw ValidationError("--levels takes image, breast and exam, not '\(level)'")
-        }
-        guard OperatingPoint(parsing: operatingPoint) != nil else { throw ValidationError("--operating-point takes youden or specificity:S with 0 < S < 1") }
+        _ = try parseLevels(levels)
+        _ = try parseOperatingPoint(operatingPoint)
     }
 
     func run() throws {
@@ -45,7 +43,7 @@ struct EvaluateCommand: ParsableCommand {
         let task = try ClassificationTask.named(task)
         guard data.tasks.contains(task) else { throw ValidationError("the \(data.format) dataset has no '\(task.name)' labels") }
         let testSplit = DataSplit(spelling: split)!
-        let levelList = levels.map { $0.split(separator: ",").map(String.init) } ?? task.defaultLevels
+        let levelList = try parseLevels(levels) ?? task.defaultLevels, point = try parseOperatingPoint(operatingPoint)
         var document = EvaluationDocument(command: "evaluate", model: nil, modelHash: nil, dataset: data,
                                           configuration: ["task": task.name, "split": testSplit.rawValue, "files": predictions.joined(separator: ", ")])
         var scored: [(name: String, byLevel: [String: [Prediction]])] = []
@@ -60,7 +58,7 @@ struct EvaluateCommand: ParsableCommand {
                 byLevel[level] = aggregated
                 let evaluation = try TaskEvaluation.evaluate(task: task, level: level, test: aggregated,
                                                              validation: validation.map { try PredictionAggregation.at(level, $0, images: data.images) },
-                                                             fixedThreshold: threshold, operatingPoint: OperatingPoint(parsing: operatingPoint)!,
+                                                             fixedThreshold: threshold, operatingPoint: point,
                                                              bootstrap: bootstrap > 0 ? PatientBootstrap(replicates: bootstrap) : nil)
                 document.entries.append(EvaluationEntry(name: name, method: "predictions file", evaluation: evaluation))
             }
@@ -78,15 +76,6 @@ struct EvaluateCommand: ParsableCommand {
             }
             document.comparisons = comparisons
         }
-        if let out {
-            try document.write(to: URL(fileURLWithPath: out))
-            FileHandle.standardError.write(Data("wrote \(out)/result.json and \(out)/report.html\n".utf8))
-        }
-        if json { try printJSON(document); return }
-        for entry in document.entries { print(DownstreamSummary.line(entry)) }
-        for c in document.comparisons ?? [] {
-            print(String(format: "%@ vs %@ (%@ per %@): AUROC %.3f vs %.3f, difference %.3f, z %.2f, p %.4g", c.first, c.second, c.task, c.level,
-                         c.aurocFirst, c.aurocSecond, c.difference, c.z, c.pValue))
-        }
+        try DownstreamSummary.emit(document, out: out, json: json)
     }
 }
