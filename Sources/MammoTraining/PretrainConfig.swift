@@ -14,6 +14,10 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var maxTextLength: Int? = nil
         /// The image tower's batch-norm momentum (PyTorch convention: weight of the new batch), overriding the preset's.
         public var batchNormMomentum: Double? = nil
+        /// The text tower's number of transformer layers, overriding the preset's (0: embeddings only).
+        public var textLayers: Int? = nil
+        /// How the text tower pools token states: eos (the reference), bos or mean; overrides the preset's.
+        public var textPooling: String? = nil
     }
 
     public struct Data: Codable, Equatable, Sendable {

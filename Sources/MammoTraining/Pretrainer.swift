@@ -142,6 +142,16 @@ public final class Pretrainer {
             }
             config.image.efficientNet.batchNormMomentum = momentum
         }
+        if let layers = m.textLayers {
+            guard layers >= 0 else { throw TrainingError.badConfiguration("model.text_layers must be >= 0, got \(layers)") }
+            config.text.bert.numHiddenLayers = layers
+        }
+        if let pooling = m.textPooling {
+            guard let value = TextPooling(rawValue: pooling) else {
+                throw TrainingError.badConfiguration("model.text_pooling must be one of \(TextPooling.allCases.map(\.rawValue).joined(separator: ", ")), got \(pooling)")
+            }
+            config.text.pooling = value
+        }
         if let length = m.maxTextLength {
             config.text.maxLength = length
             config.text.bert.maxPositionEmbeddings = max(config.text.bert.maxPositionEmbeddings, length)

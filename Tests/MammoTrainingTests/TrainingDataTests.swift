@@ -1,5 +1,6 @@
 import Foundation
 import MammoImaging
+import MammoModels
 import MammoText
 import MammoSynth
 @testable import MammoTraining
@@ -175,6 +176,23 @@ enum TinyCohort {
         #expect(throws: TrainingError.self) { try PretrainConfig.load(yaml: nil, overrides: ["training.batch_sise=3"]) }
         #expect(throws: TrainingError.self) { try PretrainConfig.load(yaml: nil, overrides: ["trainer.epochs=3"]) }
         #expect(throws: TrainingError.self) { try PretrainConfig.load(yaml: nil, overrides: ["training.epochs=many"]) }
+        // Text tower overrides reach the model configuration; bad values name the key.
+        let text = try PretrainConfig.load(yaml: nil, overrides: ["model.text_layers=1", "model.text_pooling=mean"])
+        let model = try Pretrainer.modelConfig(text.model, vocabularySize: 300)
+        #expect(model.text.bert.numHiddenLayers == 1 && model.text.pooling == .mean && model.text.bert.vocabSize == 300)
+        #expect(try Pretrainer.modelConfig(PretrainConfig.Model(), vocabularySize: 300).text.pooling == .eos, "the preset's pooling by default")
+        // No transformer layers: mean-pooled word + position embeddings, still a working text tower.
+        var embeddingsOnly = text.model
+        embeddingsOnly.textLayers = 0
+        let bagOfWords = try MammoClip(config: Pretrainer.modelConfig(embeddingsOnly, vocabularySize: 300))
+        let ids = try Tensor([2, 17, 40, 3, 0, 2, 9, 3, 0, 0] as [Int64], shape: [2, 5])
+        let mask = try Tensor([1, 1, 1, 1, 0, 1, 1, 1, 0, 0] as [Int64], shape: [2, 5])
+        let embedded = try bagOfWords.encodeText(inputIds: ids, attentionMask: mask)
+        #expect(embedded.shape == [2, 64] && bagOfWords.namedParameters().allSatisfy { !$0.0.contains("encoder.layer.") })
+        for bad in ["model.text_layers=-1", "model.text_pooling=max"] {
+            let config = try PretrainConfig.load(yaml: nil, overrides: [bad])
+            #expect(throws: TrainingError.self) { try Pretrainer.modelConfig(config.model, vocabularySize: 300) }
+        }
         for name in ["tiny", "b2", "b5"] {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("configs/pretrain/\(name).yaml")
