@@ -229,6 +229,10 @@ def main():
     print(f"{tower} image tower, {args.text_layers}-layer text tower, {args.loss} loss "
           f"(W_ii {args.image_image_weight}, W_tt {args.text_text_weight}), {args.steps} steps of {args.batch}, seed {args.seed}")
     for task, (reference, report_style) in PROMPTS.items():
+        unseen = sorted({w for prompt in reference + report_style for w in words(prompt) if w not in vocabulary})
+        if unseen:
+            # Unknown words map to padding: the prompt is scored without them.
+            print(f"{task}: prompt words never seen in the training reports (dropped): {', '.join(unseen)}")
         truth = torch.cat([test["labels"][task][:, 0], test["labels"][task][:, 1]])
         with torch.no_grad():
             zero_shot = [auroc((embeddings @ encode_texts(p).T).softmax(1)[:, 1], truth) for p in (reference, report_style)]
