@@ -78,7 +78,7 @@ class SmallCNN(nn.Module):
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(conv_block(1, 16), conv_block(16, 32), conv_block(32, 64), conv_block(64, 96), conv_block(96, 128))
-        self.width = 128
+        self.feature_count = 128
 
     def forward(self, x):
         return self.body(x).mean((2, 3))
@@ -95,7 +95,7 @@ class TinyEfficientNet(nn.Module):
         for m in self.net.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.momentum = 0.1
-        self.width = self.net._conv_head.out_channels
+        self.feature_count = self.net._conv_head.out_channels
 
     def forward(self, x):
         return self.net._avg_pooling(self.net.extract_features(x.expand(-1, 3, -1, -1))).flatten(1)
@@ -162,7 +162,7 @@ def main():
 
     image = SmallCNN() if args.image == "cnn" else TinyEfficientNet(args.efficientnet_width, args.drop_connect)
     text = TextTower(len(vocabulary) + 1, args.text_layers)
-    image_projection, text_projection = nn.Linear(image.width, 64), nn.Linear(64, 64)
+    image_projection, text_projection = nn.Linear(image.feature_count, 64), nn.Linear(64, 64)
     logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
     modules = nn.ModuleList([image, text, image_projection, text_projection])
     parameters = list(modules.parameters()) + [logit_scale]
