@@ -6,6 +6,7 @@ import Torch
 /// - vindr/finding_annotations.csv, vindr/breast-level_annotations.csv (VinDr-Mammo columns)
 /// - rsna/train.csv (RSNA Screening Mammography columns plus `fold`)
 /// - mammoclip/pretrain.csv (the Mammo-CLIP image-text CSV: one row per breast and exam)
+/// - embed/EMBED_OpenData_clinical.csv, embed/EMBED_OpenData_metadata.csv (EMBED Open Data columns)
 /// - risk.csv (per exam: years to cancer within 5 years, years of follow-up)
 /// - labels/images.csv, labels/findings.csv, reports.csv, splits.csv, cohort.json (summary)
 struct CohortTables {
@@ -16,13 +17,15 @@ struct CohortTables {
     func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
 
     func writeAll() throws {
-        for folder in ["vindr", "rsna", "mammoclip", "labels"] {
+        for folder in ["vindr", "rsna", "mammoclip", "embed", "labels"] {
             try FileManager.default.createDirectory(at: url(folder), withIntermediateDirectories: true)
         }
         try CSVFile.write(vindrFindings(), to: url("vindr/finding_annotations.csv"))
         try CSVFile.write(vindrBreasts(), to: url("vindr/breast-level_annotations.csv"))
         try CSVFile.write(rsna(), to: url("rsna/train.csv"))
         try CSVFile.write(mammoClip(), to: url("mammoclip/pretrain.csv"))
+        try CSVFile.write(embedClinical(), to: url("embed/EMBED_OpenData_clinical.csv"))
+        try CSVFile.write(embedMetadata(), to: url("embed/EMBED_OpenData_metadata.csv"))
         try CSVFile.write(risk(), to: url("risk.csv"))
         try CSVFile.write(images(), to: url("labels/images.csv"))
         try CSVFile.write(findings(), to: url("labels/findings.csv"))

@@ -9,7 +9,7 @@ import Torch
 struct DownstreamOptions: ParsableArguments {
     @Option(help: "The labelled dataset: a synth cohort folder, VinDr finding_annotations.csv, RSNA train.csv or a CBIS-DDSM case CSV.")
     var dataset: String
-    @Option(help: "Dataset format: synth, vindr, rsna or cbis.") var format: String
+    @Option(help: "Dataset format: synth, vindr, rsna, cbis or embed.") var format: String
     @Option(help: "Folder of preprocessed PNGs named <image_id>.png (`mammofm preprocess --keep-file-names`).") var images: String
     @Option(help: "Tasks, comma-separated (mass, calcification, density, malignancy; default: every task the dataset labels).")
     var tasks: String?

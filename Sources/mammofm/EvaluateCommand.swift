@@ -14,7 +14,7 @@ struct EvaluateCommand: ParsableCommand {
         """)
 
     @Option(help: "The labelled dataset (as for probe).") var dataset: String
-    @Option(help: "Dataset format: synth, vindr, rsna or cbis.") var format: String
+    @Option(help: "Dataset format: synth, vindr, rsna, cbis or embed.") var format: String
     @Option(help: "The task the predictions are for.") var task: String
     @Option(help: "A predictions CSV (repeatable; named by the file's name).") var predictions: [String]
     @Option(help: "A validation-split predictions CSV per --predictions, in order, for the operating point (Youden).")

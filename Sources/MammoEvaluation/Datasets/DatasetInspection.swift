@@ -61,9 +61,11 @@ enum DatasetInspection {
                                          "breast density": t.values(density).tally, "BI-RADS assessment": t.values(assessment).tally])
     }
 
-    /// EMBED: the clinical CSV (one row per finding of an exam, `asses`) or the metadata CSV (one row
-    /// per image, `anon_dicom_path`).
+    /// EMBED: the dataset folder (both tables joined into labelled images), the clinical CSV (one row
+    /// per finding of an exam, `asses`) or the metadata CSV (one row per image, `anon_dicom_path`).
     static func embed(_ url: URL) throws -> DatasetSummary {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue { return try embedJoin(url) }
         let t = try CSVTable(dataset: url)
         let patient = try t.column("empi_anon"), exam = try t.column("acc_anon")
         var sizes = ["patients": t.values(patient).distinctCount, "exams": t.values(exam).distinctCount]
@@ -78,6 +80,25 @@ enum DatasetInspection {
             for name in ["tissueden", "path_severity", "side"] where t.has(name) { sections[name] = t.values(try t.column(name)).tally }
         }
         return DatasetSummary(format: "embed", file: url.path, rows: t.rows.count, sizes: sizes, sections: sections)
+    }
+
+    /// EMBED's two tables joined as the downstream commands read them: labelled images per split and
+    /// label, and the metadata rows the join left out, by reason.
+    static func embedJoin(_ url: URL) throws -> DatasetSummary {
+        let join = try EmbedJoin.read(url)
+        let images = join.dataset.images
+        var sections = ["split (images)": images.map(\.split.rawValue).tally, "view (images)": images.map(\.view).tally]
+        if !join.excluded.isEmpty { sections["excluded metadata rows"] = join.excluded }
+        for task in ["mass", "calcification", "density"] {
+            sections["\(task) (images)"] = images.compactMap { $0.labels[task].map { task == "density" ? ["A", "B", "C", "D"][$0] : String($0) } }.tally
+        }
+        let breasts = Dictionary(images.map { ($0.breastKey, $0.labels["malignancy"] ?? 0) }, uniquingKeysWith: max)
+        sections["malignancy (breasts)"] = breasts.values.map(String.init).tally
+        return DatasetSummary(format: "embed", file: join.dataset.source, rows: join.clinicalRows + join.metadataRows,
+                              sizes: ["images": images.count, "patients": images.map(\.patientID).distinctCount,
+                                      "exams": images.map(\.examID).distinctCount, "breasts": breasts.count,
+                                      "clinical rows": join.clinicalRows, "metadata rows": join.metadataRows],
+                              sections: sections)
     }
 
     /// The Mammo-CLIP pretraining CSV (one row per breast and exam).

@@ -4,19 +4,22 @@ import MammoImaging
 extension LabelledDataset {
     /// Reads a dataset's published metadata into labelled images. `format` is vindr (finding_annotations.csv
     /// or breast-level_annotations.csv), rsna (train.csv with a `fold` column), cbis (a case-description
-    /// CSV) or synth (a `mammofm synth` cohort folder). Splits follow each dataset's protocol: VinDr's
+    /// CSV), embed (the EMBED Open Data folder, or its clinical or metadata CSV with the other beside it)
+    /// or synth (a `mammofm synth` cohort folder). Splits follow each dataset's protocol: VinDr's
     /// official split, RSNA folds 1+2 for training and fold 0 for testing, CBIS-DDSM's Training/Test
-    /// files, the cohort's own train/validation/test.
+    /// files, the cohort's own train/validation/test; EMBED has none, so 20% of its patients (seeded
+    /// hash) are the test split.
     public static func read(format: String, url: URL) throws -> LabelledDataset {
         switch format.lowercased() {
         case "vindr": return try vindr(url)
         case "rsna": return try rsna(url)
         case "cbis": return try cbis(url)
         case "synth": return try synth(url)
-        case "embed", "mammoclip":
-            throw DatasetError.badInput("\(format) files carry no classification labels in one file (EMBED joins its clinical and metadata CSVs; the Mammo-CLIP CSV holds reports): use vindr, rsna, cbis or synth")
+        case "embed": return try EmbedJoin.read(url).dataset
+        case "mammoclip":
+            throw DatasetError.badInput("mammoclip files hold reports, not classification labels: use vindr, rsna, cbis, embed or synth")
         default:
-            throw DatasetError.badInput("unknown dataset format '\(format)'; use vindr, rsna, cbis or synth")
+            throw DatasetError.badInput("unknown dataset format '\(format)'; use vindr, rsna, cbis, embed or synth")
         }
     }
 
