@@ -57,6 +57,9 @@ if [ "$BACKEND" = "pypi" ] && [ -z "${MAMMOFM_LIBTORCH:-}" ]; then
                 "$VENV/bin/pip" install --quiet --disable-pip-version-check \
                 "torch==$TORCH_VERSION" "numpy<3" "safetensors>=0.4"
             touch "$VENV/.complete"
+            # SwiftPM caches the evaluated Package.swift per user: one evaluated before this install
+            # (a `swift build` run before `make setup`) would keep pointing at no torch.
+            rm -rf "${XDG_CACHE_HOME:-$HOME/.cache}/org.swift.swiftpm/manifests"
         fi
         flock -u 9
     fi
