@@ -18,6 +18,10 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var textLayers: Int? = nil
         /// How the text tower pools token states: eos (the reference), bos or mean; overrides the preset's.
         public var textPooling: String? = nil
+        /// The image tower's EfficientNet width and depth coefficients (B0 is 1.0 / 1.0; the tiny
+        /// preset 0.25 / 0.34), overriding the preset's; the tower becomes a custom variant.
+        public var imageWidthCoefficient: Double? = nil
+        public var imageDepthCoefficient: Double? = nil
     }
 
     public struct Data: Codable, Equatable, Sendable {

@@ -152,6 +152,12 @@ public final class Pretrainer {
             }
             config.text.pooling = value
         }
+        for (key, value) in [("image_width_coefficient", m.imageWidthCoefficient), ("image_depth_coefficient", m.imageDepthCoefficient)] {
+            guard let value else { continue }
+            guard value > 0, value <= 8 else { throw TrainingError.badConfiguration("model.\(key) must be in (0, 8], got \(value)") }
+            config.image.efficientNet.variant = "custom"
+            if key == "image_width_coefficient" { config.image.efficientNet.widthCoefficient = value } else { config.image.efficientNet.depthCoefficient = value }
+        }
         if let length = m.maxTextLength {
             config.text.maxLength = length
             config.text.bert.maxPositionEmbeddings = max(config.text.bert.maxPositionEmbeddings, length)

@@ -189,7 +189,12 @@ enum TinyCohort {
         let mask = try Tensor([1, 1, 1, 1, 0, 1, 1, 1, 0, 0] as [Int64], shape: [2, 5])
         let embedded = try bagOfWords.encodeText(inputIds: ids, attentionMask: mask)
         #expect(embedded.shape == [2, 64] && bagOfWords.namedParameters().allSatisfy { !$0.0.contains("encoder.layer.") })
-        for bad in ["model.text_layers=-1", "model.text_pooling=max"] {
+        // Image tower scaling: a wider tiny EfficientNet (16-channel stem at width 0.5).
+        let wide = try PretrainConfig.load(yaml: nil, overrides: ["model.image_width_coefficient=0.5", "model.image_depth_coefficient=0.5"])
+        let wideConfig = try Pretrainer.modelConfig(wide.model, vocabularySize: 300)
+        #expect(wideConfig.image.efficientNet.widthCoefficient == 0.5 && wideConfig.image.efficientNet.depthCoefficient == 0.5)
+        #expect(wideConfig.image.efficientNet.variant == "custom" && wideConfig.image.efficientNet.roundFilters(32) == 16)
+        for bad in ["model.text_layers=-1", "model.text_pooling=max", "model.image_width_coefficient=0", "model.image_depth_coefficient=-1"] {
             let config = try PretrainConfig.load(yaml: nil, overrides: [bad])
             #expect(throws: TrainingError.self) { try Pretrainer.modelConfig(config.model, vocabularySize: 300) }
         }
