@@ -21,7 +21,6 @@ struct EmbedJoin {
     var excluded: [String: Int]
     var clinicalRows: Int
     var metadataRows: Int
-    var exams: Int
 
     static let testFraction = 0.2
     static let splitSeed: UInt64 = 0
@@ -69,8 +68,7 @@ struct EmbedJoin {
         }
         let dataset = LabelledDataset(format: "embed", source: tables.clinical.deletingLastPathComponent().path, images: images,
                                       tasks: [.mass, .calcification, .density, .malignancy])
-        return EmbedJoin(dataset: dataset, excluded: excluded, clinicalRows: clinical.rows.count, metadataRows: metadata.rows.count,
-                         exams: byExam.count)
+        return EmbedJoin(dataset: dataset, excluded: excluded, clinicalRows: clinical.rows.count, metadataRows: metadata.rows.count)
     }
 
     /// The image id MammoFM's preprocessed files are named by: the DICOM file name without ".dcm"
@@ -120,7 +118,7 @@ struct EmbedJoin {
             }
             let asses = row[assessment].uppercased()
             return EmbedFinding(patient: identifier(row[patient]), exam: identifier(row[exam]), day: day, screening: row[desc].lowercased().contains("screen"),
-                                side: findingSide, assessment: asses, densityIndex: EmbedCodes.densityIndex(row[density]),
+                                side: findingSide, densityIndex: EmbedCodes.densityIndex(row[density]),
                                 mass: EmbedCodes.isMass(shape: row[shape].uppercased(), margin: margin.map { row[$0] } ?? ""),
                                 suspiciousCalcification: EmbedCodes.isSuspiciousCalcification(
                                     morphology: row[morphology].uppercased(), distribution: distribution.map { row[$0] } ?? "", assessment: asses),

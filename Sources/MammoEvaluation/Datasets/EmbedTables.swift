@@ -52,7 +52,6 @@ struct EmbedFinding {
     var screening: Bool
     /// L, R, or "" for both breasts (B, or no finding).
     var side: String
-    var assessment: String
     var densityIndex: Int?
     var mass: Bool
     var suspiciousCalcification: Bool
