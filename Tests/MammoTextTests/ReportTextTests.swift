@@ -38,6 +38,18 @@ import Torch
         let small = try WordPieceTokenizer(vocabulary: VocabularyBuilder.build(from: corpus, size: 60))
         #expect(!small.encode("spiculated").ids.contains(small.vocabulary["[UNK]"]!))
     }
+
+    @Test func builtVocabularySplitsRegularPluralsSoSingularsShareTheStem() throws {
+        let corpus = ["Grouped calcifications and two masses in both breasts.", "Suspicious calcifications; lymph nodes are normal."]
+        let tokenizer = try WordPieceTokenizer(vocabulary: VocabularyBuilder.build(from: corpus, size: 500))
+        #expect(tokenizer.tokenize("calcifications masses breasts nodes") == ["calcification", "##s", "mass", "##es", "breast", "##s", "node", "##s"])
+        // A singular the corpus never states is one trained token, not characters.
+        #expect(tokenizer.tokenize("suspicious calcification") == ["suspicious", "calcification"])
+        // Short words and endings that are seldom plurals stay whole.
+        #expect(tokenizer.tokenize("two suspicious") == ["two", "suspicious"])
+        #expect(VocabularyBuilder.pluralSplit("focus") == nil && VocabularyBuilder.pluralSplit("was") == nil)
+        #expect(VocabularyBuilder.pluralSplit("abnormalities") == nil)
+    }
 }
 
 @Suite struct FindingPromptTests {
