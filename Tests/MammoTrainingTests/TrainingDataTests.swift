@@ -198,7 +198,7 @@ enum TinyCohort {
             let config = try PretrainConfig.load(yaml: nil, overrides: [bad])
             #expect(throws: TrainingError.self) { try Pretrainer.modelConfig(config.model, vocabularySize: 300) }
         }
-        for name in ["tiny", "b2", "b5"] {
+        for name in ["tiny", "tiny-quick", "b2", "b5"] {
             let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("configs/pretrain/\(name).yaml")
             #expect(throws: Never.self) { try PretrainConfig.load(yaml: file, overrides: []) }
