@@ -10,14 +10,14 @@ import Torch
     @Test func shortRunLearnsAndWritesItsOutputs() throws {
         try TinyCohort.ready.get()
         var config = TinyCohort.config(output: "short")
-        config.training.epochs = 6
+        config.training.epochs = 10
         config.training.learningRate = 3e-3
         config.augmentation.affine = 0
         config.augmentation.elastic = 0
         let trainer = try Pretrainer(config: config)
         var losses: [Double] = []
         let state = try trainer.run { losses.append($0.loss) }
-        #expect(state.step == trainer.totalSteps && state.epoch == 6)
+        #expect(state.step == trainer.totalSteps && state.epoch == 10)
         let early = losses.prefix(3).reduce(0, +) / 3, late = losses.suffix(3).reduce(0, +) / 3
         #expect(late < early * 0.8, "loss \(early) -> \(late)")
         let output = URL(fileURLWithPath: config.output)
