@@ -53,10 +53,10 @@ public enum VocabularyBuilder {
     }
 
     /// A regular English plural as (singular, continuation piece), or nil. Words of four letters or
-    /// fewer and endings that are rarely plurals (-ss, -us, -is, -ous, -ies) stay whole.
+    /// fewer and endings that are rarely plurals (-ss, -us and so -ous, -is, -ies) stay whole.
     static func pluralSplit(_ word: String) -> (String, String)? {
         guard word.count > 4, word.hasSuffix("s"), word.allSatisfy(\.isLetter) else { return nil }
-        for ending in ["ss", "us", "is", "ous", "ies"] where word.hasSuffix(ending) { return nil }
+        for ending in ["ss", "us", "is", "ies"] where word.hasSuffix(ending) { return nil }
         for ending in ["sses", "xes", "ches", "shes"] where word.hasSuffix(ending) { return (String(word.dropLast(2)), "##es") }
         return (String(word.dropLast()), "##s")
     }
