@@ -16,6 +16,8 @@ struct LesionPainter {
     let spacing: Double
     let texture: [Float]
     let contrastScale: Double
+    /// Multiplies calcification particle sizes (``SynthConfig/calcificationScale``).
+    let calcificationScale: Double
     /// Inside-breast test per pixel (canonical frame).
     let inside: [Bool]
 
@@ -133,13 +135,15 @@ struct LesionPainter {
                     let along = shapeRng.uniform(-cluster, cluster)
                     px = cx + along * cos(axis) + shapeRng.uniform(-1, 1)
                     py = cy + along * sin(axis) + shapeRng.uniform(-1, 1)
-                    line(px, py, angle: axis + shapeRng.uniform(-0.5, 0.5), length: shapeRng.uniform(1.0, 3.0) / spacing + 1,
-                         width: 0.9, amplitude: 1.0 * c, taper: false)
+                    line(px, py, angle: axis + shapeRng.uniform(-0.5, 0.5),
+                         length: shapeRng.uniform(1.0, 3.0) * calcificationScale / spacing + 1,
+                         width: 0.9 * calcificationScale, amplitude: 1.0 * c, taper: false)
                     continue
                 }
-                let sigma = max(0.5, sizeMM / 2 / spacing)
+                let diameter = sizeMM * calcificationScale
+                let sigma = max(0.5, diameter / 2 / spacing)
                 // Sub-pixel dots keep their integrated brightness.
-                let peak = brightness * c * min(1, pow(sizeMM / 2 / spacing / 0.5, 2)) * 1.1
+                let peak = brightness * c * min(1, pow(diameter / 2 / spacing / 0.5, 2)) * 1.1
                 region(px, py, 2 * sigma + 1) { dx, dy in
                     let q = (dx * dx + dy * dy) / (sigma * sigma)
                     return q < 4 ? peak * exp(-q / 2) * (1 - q / 4) : 0

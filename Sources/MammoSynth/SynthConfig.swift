@@ -22,6 +22,11 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     public var prevalence = 1.0
     /// Multiplies the cancer hazard.
     public var cancerRate = 1.0
+    /// Multiplies the size of every calcification particle (dot diameter, linear segment length and
+    /// width), so that morphology survives reduced resolution, where sub-millimetre particles fall below
+    /// one pixel. nil means 1; it is left out of cohort.json then, so cohorts made before this option
+    /// existed resume unchanged.
+    public var calcificationScale: Double?
     /// Fractions of patients in the validation and test splits (the rest train).
     public var validationFraction = 0.1
     public var testFraction = 0.2
@@ -43,6 +48,9 @@ public struct SynthConfig: Codable, Equatable, Sendable {
         try check(lesionSize >= 0.25 && lesionSize <= 4, "lesion size must be in [0.25, 4], got \(lesionSize)")
         try check(prevalence >= 0 && prevalence <= 5, "prevalence must be in [0, 5], got \(prevalence)")
         try check(cancerRate >= 0 && cancerRate <= 20, "cancer rate must be in [0, 20], got \(cancerRate)")
+        if let calcificationScale {
+            try check(calcificationScale >= 0.25 && calcificationScale <= 10, "calcification scale must be in [0.25, 10], got \(calcificationScale)")
+        }
         try check(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1,
                   "validation and test fractions must leave patients for training")
         try check(folds >= 2 && folds <= 20, "folds must be in 2...20, got \(folds)")

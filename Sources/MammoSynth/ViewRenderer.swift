@@ -130,7 +130,8 @@ public struct ViewRenderer: Sendable {
         var boxes: [String: FindingBox] = [:]
         if includeFindings {
             let painter = LesionPainter(geometry: geometry, spacing: spacing, texture: texture,
-                                        contrastScale: config.lesionContrast, inside: inside)
+                                        contrastScale: config.lesionContrast,
+                                        calcificationScale: config.calcificationScale ?? 1, inside: inside)
             var layer = [Float](repeating: 0, count: count)
             for finding in exam.findings(side, view) {
                 if let box = painter.paint(finding, side: side, into: &layer) { boxes[finding.id] = box }

@@ -26,6 +26,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Lesion size multiplier.") var lesionSize = 1.0
     @Option(help: "Benign finding prevalence multiplier.") var prevalence = 1.0
     @Option(help: "Cancer hazard multiplier.") var cancerRate = 1.0
+    @Option(help: "Calcification particle size multiplier: keeps morphology visible at reduced resolution.")
+    var calcificationScale = 1.0
 
     func makeConfig() throws -> SynthConfig {
         guard let parsed = parseHeightByWidth(size) else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 512x320; got '\(size)'") }
@@ -37,6 +39,8 @@ struct SynthCommand: ParsableCommand {
         config.lesionSize = lesionSize
         config.prevalence = prevalence
         config.cancerRate = cancerRate
+        // At 1 the option stays out of cohort.json, so cohorts made without it resume.
+        config.calcificationScale = calcificationScale == 1 ? nil : calcificationScale
         do { try config.validate() } catch { throw ValidationError("\(error)") }
         return config
     }

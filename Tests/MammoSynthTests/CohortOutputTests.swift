@@ -84,6 +84,64 @@ import Testing
         #expect(checked >= 40, "only \(checked) boxes checked")
     }
 
+    /// The calcification scale draws calcification particles larger and leaves every other finding as it
+    /// was; at its default it stays out of cohort.json, so existing cohorts resume.
+    @Test func calcificationScaleEnlargesOnlyCalcifications() throws {
+        let config = SynthFixture.config(patients: 12, seed: 21, prevalence: 4)
+        var scaled = config
+        scaled.calcificationScale = 3
+        let planner = CohortPlanner(config: config)
+        var calcificationSignal = (plain: 0, scaled: 0), others = 0
+        for index in 0..<config.patients {
+            let plan = planner.patient(index, split: "train", fold: 0)
+            for exam in plan.exams {
+                for side in Side.allCases {
+                    for view in ViewPosition.allCases where !exam.findings(side, view).isEmpty {
+                        let plain = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
+                        let without = plain.render(includeFindings: false)
+                        let a = plain.render()
+                        let b = ViewRenderer(config: scaled, patient: plan, exam: exam, side: side, view: view).render()
+                        /// The finding's integrated signal: summed absolute change over its box.
+                        func signal(_ image: RenderedView, in box: FindingBox) -> Int {
+                            var total = 0
+                            for y in box.ymin..<box.ymax {
+                                for x in box.xmin..<box.xmax {
+                                    total += abs(Int(image.pixels[y * image.columns + x]) - Int(without.pixels[y * image.columns + x]))
+                                }
+                            }
+                            return total
+                        }
+                        for finding in exam.findings(side, view) {
+                            guard let boxA = a.boxes[finding.id] else { continue }
+                            if finding.kind == .calcification {
+                                let boxB = try #require(b.boxes[finding.id], "\(finding.id): missing when scaled")
+                                calcificationSignal.plain += signal(a, in: boxA)
+                                calcificationSignal.scaled += signal(b, in: boxB)
+                            } else {
+                                #expect(b.boxes[finding.id] == boxA, "\(finding.id) (\(finding.kind)) moved with the calcification scale")
+                                others += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        print("calcification signal \(calcificationSignal.plain) -> \(calcificationSignal.scaled) at scale 3; \(others) other findings")
+        #expect(calcificationSignal.plain > 0 && others > 10, "too few findings: \(others) besides calcifications")
+        // Sub-pixel dots keep their integrated brightness per area: three times the diameter is several
+        // times the signal.
+        #expect(Double(calcificationSignal.scaled) > 3 * Double(calcificationSignal.plain),
+                "calcification signal \(calcificationSignal.plain) -> \(calcificationSignal.scaled) at scale 3")
+
+        let keys = { (c: SynthConfig) in
+            try (JSONSerialization.jsonObject(with: CohortGenerator.encoder().encode(c)) as! [String: Any]).keys.sorted()
+        }
+        #expect(try !keys(config).contains("calcificationScale"))
+        #expect(try keys(scaled).contains("calcificationScale"))
+        scaled.calcificationScale = 20
+        #expect(throws: SynthError.invalidOption("calcification scale must be in [0.25, 10], got 20.0")) { try scaled.validate() }
+    }
+
     /// A finding seen in both views sits at the same depth, on the lateral/medial side in CC and the
     /// superior/inferior side in MLO that its clock position says (measured on the rendered boxes).
     @Test func ccAndMloAgreeOnQuadrantAndDepth() throws {
