@@ -9,7 +9,7 @@ set -euo pipefail
 MAMMOFM="$1"
 DIR="${2:-demo-output}"
 THREADS="${THREADS:-$(nproc)}"
-PATIENTS="${DEMO_PATIENTS:-400}"
+PATIENTS="${DEMO_PATIENTS:-600}"
 PRETRAIN_EPOCHS="${DEMO_PRETRAIN_EPOCHS:-16}"
 FINETUNE_EPOCHS="${DEMO_FINETUNE_EPOCHS:-1}"
 CONFIG="$(cd "$(dirname "$0")/.." && pwd)/configs/pretrain/tiny.yaml"
@@ -23,8 +23,9 @@ stage "1/8 engine check"
 run doctor
 
 # An easy cohort (large, high-contrast findings, five times the benign prevalence, three times the
-# cancers) so that a few minutes of pretraining from scratch on 2 cores can learn its findings.
-COHORT_OPTIONS=(--prevalence 5 --lesion-contrast 4 --lesion-size 2 --cancer-rate 3)
+# cancers) so that a few minutes of pretraining from scratch on 2 cores can learn its findings;
+# calcification particles six times their size, as sub-millimetre ones vanish at the 128 x 80 input.
+COHORT_OPTIONS=(--prevalence 5 --lesion-contrast 4 --lesion-size 2 --cancer-rate 3 --calcification-scale 6)
 stage "2/8 synthetic cohort: $PATIENTS patients as DICOM (${COHORT_OPTIONS[*]})"
 run synth --patients "$PATIENTS" --seed 1 "${COHORT_OPTIONS[@]}" --out "$DIR/cohort"
 "$MAMMOFM" contact-sheet "$DIR/cohort" --out "$DIR/contact-sheet.png"

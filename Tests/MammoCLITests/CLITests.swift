@@ -159,8 +159,11 @@ enum CLI {
         #expect(synth.status == 0, "\(synth.error)")
         #expect(synth.output.contains("3 patients (3 generated, 0 already done)"))
         #expect(synth.error.contains("3/3 patients"))
-        let again = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--out", cohort.path])
-        #expect(again.output.contains("(0 generated, 3 already done)"))
+        // An explicit calcification scale of 1 is the default configuration; another scale is another cohort.
+        let again = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "1", "--out", cohort.path])
+        #expect(again.output.contains("(0 generated, 3 already done)"), "\(again.error)")
+        let scaled = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "4", "--out", cohort.path])
+        #expect(scaled.status != 0 && scaled.error.contains("other options"))
         let other = try CLI.run(["synth", "--patients", "3", "--seed", "3", "--size", "128x80", "--out", cohort.path])
         #expect(other.status != 0 && other.error.contains("other options"))
         let badSize = try CLI.run(["synth", "--patients", "3", "--size", "12x5", "--out", CLI.folder("bad").path])
