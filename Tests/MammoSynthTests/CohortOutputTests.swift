@@ -56,30 +56,22 @@ import Testing
     /// painted alone stays inside its own box.
     @Test func boxesHoldTheirLesionsAndNothingLiesOutside() throws {
         let config = SynthFixture.config(patients: 12, seed: 21, prevalence: 4)
-        let planner = CohortPlanner(config: config)
         var checked = 0
-        for index in 0..<config.patients {
-            let plan = planner.patient(index, split: "train", fold: 0)
-            for exam in plan.exams {
-                for side in Side.allCases {
-                    for view in ViewPosition.allCases where !exam.findings(side, view).isEmpty {
-                        let renderer = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
-                        let with = renderer.render(), without = renderer.render(includeFindings: false)
-                        let boxes = Array(with.boxes.values)
-                        var changedInBox = [Int](repeating: 0, count: boxes.count)
-                        for y in 0..<with.rows {
-                            for x in 0..<with.columns where with.pixels[y * with.columns + x] != without.pixels[y * with.columns + x] {
-                                let holders = boxes.indices.filter { boxes[$0].contains(x: x, y: y) }
-                                #expect(!holders.isEmpty, "\(exam.id) \(side) \(view): changed pixel (\(x), \(y)) outside every box")
-                                for h in holders { changedInBox[h] += 1 }
-                            }
-                        }
-                        #expect(changedInBox.allSatisfy { $0 > 0 }, "\(exam.id) \(side) \(view): a box without lesion pixels")
-                        for box in boxes { #expect(box.xmin >= 0 && box.ymin >= 0 && box.xmax <= with.columns && box.ymax <= with.rows) }
-                        checked += boxes.count
-                    }
+        SynthFixture.forEachViewWithFindings(config) { plan, exam, side, view in
+            let renderer = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
+            let with = renderer.render(), without = renderer.render(includeFindings: false)
+            let boxes = Array(with.boxes.values)
+            var changedInBox = [Int](repeating: 0, count: boxes.count)
+            for y in 0..<with.rows {
+                for x in 0..<with.columns where with.pixels[y * with.columns + x] != without.pixels[y * with.columns + x] {
+                    let holders = boxes.indices.filter { boxes[$0].contains(x: x, y: y) }
+                    #expect(!holders.isEmpty, "\(exam.id) \(side) \(view): changed pixel (\(x), \(y)) outside every box")
+                    for h in holders { changedInBox[h] += 1 }
                 }
             }
+            #expect(changedInBox.allSatisfy { $0 > 0 }, "\(exam.id) \(side) \(view): a box without lesion pixels")
+            for box in boxes { #expect(box.xmin >= 0 && box.ymin >= 0 && box.xmax <= with.columns && box.ymax <= with.rows) }
+            checked += boxes.count
         }
         #expect(checked >= 40, "only \(checked) boxes checked")
     }
@@ -90,39 +82,31 @@ import Testing
         let config = SynthFixture.config(patients: 12, seed: 21, prevalence: 4)
         var scaled = config
         scaled.calcificationScale = 3
-        let planner = CohortPlanner(config: config)
         var calcificationSignal = (plain: 0, scaled: 0), others = 0
-        for index in 0..<config.patients {
-            let plan = planner.patient(index, split: "train", fold: 0)
-            for exam in plan.exams {
-                for side in Side.allCases {
-                    for view in ViewPosition.allCases where !exam.findings(side, view).isEmpty {
-                        let plain = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
-                        let without = plain.render(includeFindings: false)
-                        let a = plain.render()
-                        let b = ViewRenderer(config: scaled, patient: plan, exam: exam, side: side, view: view).render()
-                        /// The finding's integrated signal: summed absolute change over its box.
-                        func signal(_ image: RenderedView, in box: FindingBox) -> Int {
-                            var total = 0
-                            for y in box.ymin..<box.ymax {
-                                for x in box.xmin..<box.xmax {
-                                    total += abs(Int(image.pixels[y * image.columns + x]) - Int(without.pixels[y * image.columns + x]))
-                                }
-                            }
-                            return total
-                        }
-                        for finding in exam.findings(side, view) {
-                            guard let boxA = a.boxes[finding.id] else { continue }
-                            if finding.kind == .calcification {
-                                let boxB = try #require(b.boxes[finding.id], "\(finding.id): missing when scaled")
-                                calcificationSignal.plain += signal(a, in: boxA)
-                                calcificationSignal.scaled += signal(b, in: boxB)
-                            } else {
-                                #expect(b.boxes[finding.id] == boxA, "\(finding.id) (\(finding.kind)) moved with the calcification scale")
-                                others += 1
-                            }
-                        }
+        try SynthFixture.forEachViewWithFindings(config) { plan, exam, side, view in
+            let plain = ViewRenderer(config: config, patient: plan, exam: exam, side: side, view: view)
+            let without = plain.render(includeFindings: false)
+            let a = plain.render()
+            let b = ViewRenderer(config: scaled, patient: plan, exam: exam, side: side, view: view).render()
+            /// The finding's integrated signal: summed absolute change over its box.
+            func signal(_ image: RenderedView, in box: FindingBox) -> Int {
+                var total = 0
+                for y in box.ymin..<box.ymax {
+                    for x in box.xmin..<box.xmax {
+                        total += abs(Int(image.pixels[y * image.columns + x]) - Int(without.pixels[y * image.columns + x]))
                     }
+                }
+                return total
+            }
+            for finding in exam.findings(side, view) {
+                guard let boxA = a.boxes[finding.id] else { continue }
+                if finding.kind == .calcification {
+                    let boxB = try #require(b.boxes[finding.id], "\(finding.id): missing when scaled")
+                    calcificationSignal.plain += signal(a, in: boxA)
+                    calcificationSignal.scaled += signal(b, in: boxB)
+                } else {
+                    #expect(b.boxes[finding.id] == boxA, "\(finding.id) (\(finding.kind)) moved with the calcification scale")
+                    others += 1
                 }
             }
         }

@@ -12,6 +12,22 @@ enum SynthFixture {
         return config
     }
 
+    /// Calls `body` for every image of the cohort's plans that shows at least one finding.
+    static func forEachViewWithFindings(_ config: SynthConfig,
+                                        _ body: (PatientPlan, ExamPlan, Side, ViewPosition) throws -> Void) rethrows {
+        let planner = CohortPlanner(config: config)
+        for index in 0..<config.patients {
+            let plan = planner.patient(index, split: "train", fold: 0)
+            for exam in plan.exams {
+                for side in Side.allCases {
+                    for view in ViewPosition.allCases where !exam.findings(side, view).isEmpty {
+                        try body(plan, exam, side, view)
+                    }
+                }
+            }
+        }
+    }
+
     static func folder(_ name: String) -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-synth-\(getpid())").appendingPathComponent(name)
         try? FileManager.default.removeItem(at: url)
