@@ -24,6 +24,8 @@ need_deb() {
 
 need_deb libgdcm-dev
 need_deb libpng-dev
+# Headers of the Gloo collectives: the engine's library holds Gloo, neither torch build ships its headers.
+need_deb libgloo-dev
 if [ "$BACKEND" = "debian" ]; then
     need_deb libtorch-dev
     # The OpenMP OpenBLAS: Debian's libtorch otherwise runs on the reference BLAS.

@@ -19,6 +19,8 @@ public struct EngineReport: Codable, Sendable {
     public var cpuCapability: String?
     public var cudaAvailable: Bool
     public var cudaDevices: Int
+    /// Whether c10d process groups over Gloo (data-parallel training) are built in.
+    public var glooAvailable: Bool
     public var warnings: [String]
 
     /// Inspects the running process.
@@ -41,7 +43,8 @@ public struct EngineReport: Codable, Sendable {
             libraryPath: loaded.first { $0.hasSuffix("/libtorch_cpu.so") || $0.contains("/libtorch_cpu.so.") },
             threads: Torch.threadCount, cores: cores, blas: blas,
             cpuCapability: value(after: "CPU capability usage: ", in: config),
-            cudaAvailable: Torch.isCUDAAvailable, cudaDevices: Torch.cudaDeviceCount, warnings: warnings)
+            cudaAvailable: Torch.isCUDAAvailable, cudaDevices: Torch.cudaDeviceCount,
+            glooAvailable: RendezvousStore.isAvailable, warnings: warnings)
     }
 
     static func value(after marker: String, in text: String) -> String? {

@@ -40,6 +40,7 @@ struct DoctorCommand: ParsableCommand {
         print("BLAS           \(e.blas)")
         print("CPU capability \(e.cpuCapability ?? "unknown")")
         print("CUDA           \(e.cudaAvailable ? "available, \(e.cudaDevices) device(s)" : "not available")")
+        print("Gloo (c10d)    \(e.glooAvailable ? "built in" : "not built in: install libgloo-dev and rebuild")")
         print("GDCM (DICOM)   \(report.gdcm.map { "found: \($0)" } ?? "not found: install libgdcm-dev")")
         if verbose { print("\nlibtorch build summary:\n\(e.libtorchConfiguration)") }
         for warning in e.warnings { print("warning: \(warning)") }

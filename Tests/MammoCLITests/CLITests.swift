@@ -43,6 +43,8 @@ enum CLI {
         let engine = try #require(report?["engine"] as? [String: Any])
         #expect(engine["threads"] as? Int == 1)
         #expect((engine["libtorchVersion"] as? String)?.isEmpty == false)
+        // make setup installs the Gloo headers, so both engine builds have process groups.
+        #expect(engine["glooAvailable"] as? Bool == true)
     }
 
     /// `embed --json` gives exactly what the Swift API gives for the same PNG and texts.

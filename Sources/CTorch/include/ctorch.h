@@ -255,6 +255,30 @@ ct_status ct_clip_grad_norm(const ct_tensor *grads, int n, double max_norm, doub
    (the unscale step of loss scaling). */
 ct_status ct_unscale_grads(const ct_tensor *grads, int n, double inv_scale, bool *found_non_finite);
 
+/* ---- distributed: c10d process groups over Gloo ---- */
+/* A rendezvous store and a process group: opaque handles released with their _free function. */
+typedef struct ct_store_opaque *ct_store;
+typedef struct ct_group_opaque *ct_group;
+/* Whether this build has Gloo; without it every entry below returns an error saying so. */
+bool ct_distributed_available(void);
+/* An in-memory store shared by ranks that are threads of one process. */
+ct_status ct_store_in_process(ct_store *out);
+/* A TCP store: rank 0 serves (is_server), the others connect to host:port. */
+ct_status ct_store_tcp(const char *host, int port, int world_size, bool is_server, double timeout_seconds,
+                       ct_store *out);
+void ct_store_free(ct_store s);
+/* interface_host: the address Gloo binds to (e.g. "127.0.0.1"); NULL resolves this machine's hostname. */
+ct_status ct_group_gloo(ct_store store, int rank, int size, const char *interface_host, double timeout_seconds,
+                        ct_group *out);
+void ct_group_free(ct_group g);
+/* In place: every rank's tensor becomes the sum over ranks. */
+ct_status ct_group_all_reduce_sum(ct_group g, ct_tensor t);
+/* Every rank's tensor concatenated along dimension 0, in rank order (same shape on every rank). */
+ct_status ct_group_all_gather(ct_group g, ct_tensor t, ct_tensor *out);
+/* In place: every rank's tensor becomes the root's. */
+ct_status ct_group_broadcast(ct_group g, ct_tensor t, int root);
+ct_status ct_group_barrier(ct_group g);
+
 #ifdef __cplusplus
 }
 #endif
