@@ -26,7 +26,6 @@ std::chrono::milliseconds millis(double seconds) {
     return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
-// Collectives take a vector of tensors (one per device); MammoFM passes one.
 void wait(const c10::intrusive_ptr<c10d::Work> &work) {
     if (!work->wait()) throw std::runtime_error("collective did not complete");
 }
@@ -92,6 +91,7 @@ void ct_group_free(ct_group g) {
 #endif
 }
 
+// Collectives take a vector of tensors (one per device); MammoFM passes one.
 ct_status ct_group_all_reduce_sum(ct_group g, ct_tensor t) {
     CT_GLOO({
         std::vector<at::Tensor> tensors{ctorch::T(t)};

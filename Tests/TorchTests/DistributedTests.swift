@@ -43,31 +43,27 @@ private func onRanks<R: Sendable>(_ size: Int, _ body: @escaping @Sendable (Int)
             // Data parallelism: each rank holds 2 of the 6 rows of a least-squares batch.
             let x = try Tensor((0..<12).map { Float($0) / 10 }, shape: [6, 2])
             let y = try Tensor([1, -1, 2, 0, 0.5, 3] as [Float], shape: [6, 1])
-            func gradient(_ rows: Range<Int>) throws -> Tensor {
+            /// Weight and bias after the backward pass of the mean squared error over `rows`.
+            func leastSquares(_ rows: Range<Int>) throws -> [Tensor] {
                 let w = try Tensor([0.3, -0.2] as [Float], shape: [2, 1]).requiresGrad(true)
+                let b = try Tensor([0.1] as [Float], shape: [1]).requiresGrad(true)
                 let xs = try x.narrow(dim: 0, start: rows.lowerBound, length: rows.count)
                 let ys = try y.narrow(dim: 0, start: rows.lowerBound, length: rows.count)
-                let residual = try xs.matmul(w) - ys
+                let residual = try xs.matmul(w) + b - ys
                 try (residual * residual).mean().backward()
-                return try #require(w.grad)
+                return [w, b]
             }
-            let shard = try gradient((2 * rank)..<(2 * rank + 2))
+            let shardRows = (2 * rank)..<(2 * rank + 2)
+            let shard = try #require(leastSquares(shardRows)[0].grad)
             try group.allReduceSum(shard)
             let averaged = try shard / Double(size)
-            let full = try gradient(0..<6)
+            let fullParameters = try leastSquares(0..<6)
+            let full = try #require(fullParameters[0].grad)
             // The same through averageGradients, on two parameters at once.
-            let w = try Tensor([0.3, -0.2] as [Float], shape: [2, 1]).requiresGrad(true)
-            let b = try Tensor([0.1] as [Float], shape: [1]).requiresGrad(true)
-            let xs = try x.narrow(dim: 0, start: 2 * rank, length: 2), ys = try y.narrow(dim: 0, start: 2 * rank, length: 2)
-            let residual = try xs.matmul(w) + b - ys
-            try (residual * residual).mean().backward()
-            try group.averageGradients(of: [w, b])
-            let wFull = try Tensor([0.3, -0.2] as [Float], shape: [2, 1]).requiresGrad(true)
-            let bFull = try Tensor([0.1] as [Float], shape: [1]).requiresGrad(true)
-            let residualFull = try x.matmul(wFull) + bFull - y
-            try (residualFull * residualFull).mean().backward()
-            let helper = try #require(w.grad).toArray(Float.self) + #require(b.grad).toArray(Float.self)
-            let reference = try #require(wFull.grad).toArray(Float.self) + #require(bFull.grad).toArray(Float.self)
+            let parameters = try leastSquares(shardRows)
+            try group.averageGradients(of: parameters)
+            let helper = try parameters.flatMap { try #require($0.grad).toArray(Float.self) }
+            let reference = try fullParameters.flatMap { try #require($0.grad).toArray(Float.self) }
             return [try summed.toArray(Float.self), try gathered.toArray(Float.self), try broadcast.toArray(Float.self),
                     try averaged.toArray(Float.self), try full.toArray(Float.self), helper, reference]
         }
