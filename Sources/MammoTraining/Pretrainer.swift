@@ -19,6 +19,11 @@ public struct PretrainProgress: Sendable {
 /// parameters of at most one dimension, linear warm-up then cos^2 decay stepped per optimiser step,
 /// gradient accumulation and clipping, logit-scale clamp, tower locking, validation loss every epoch
 /// with best-model selection, atomic checkpoints, exact resumption, and a stop on a non-finite loss.
+///
+/// Data parallel when given a process group: `training.batch_size` is each rank's share of a global
+/// batch of `batch_size x ranks` samples, the contrastive loss sees every rank's embeddings (with
+/// gradient, through `EmbeddingExchange`), gradients are averaged over the ranks before each
+/// optimiser step, and only rank 0 writes files. The output folder must be shared by all ranks.
 public final class Pretrainer {
     public let config: PretrainConfig
     public let output: URL
@@ -29,11 +34,19 @@ public final class Pretrainer {
     let optimizer: Optimizer
     let checkpointer: Checkpointer
     var state = RunState()
+    /// The ranks training together; nil trains alone.
+    public let group: ProcessGroup?
+    let exchange: EmbeddingExchange?
+    public var rank: Int { group?.rank ?? 0 }
+    public var worldSize: Int { group?.size ?? 1 }
+    /// Whether this process writes the run's files (rank 0).
+    var writes: Bool { rank == 0 }
     public var log: (String) -> Void = { _ in }
     /// What setting up the data decided that the user should know (rows left out and why).
     public let setupNotes: [String]
 
-    public var batchesPerEpoch: Int { train.dataset.samples.count / config.training.batchSize }
+    /// Global batches (every rank's share together) per epoch.
+    public var batchesPerEpoch: Int { train.dataset.samples.count / (config.training.batchSize * worldSize) }
     public var stepsPerEpoch: Int { batchesPerEpoch / config.training.accumulationSteps }
     public var totalSteps: Int {
         let all = stepsPerEpoch * config.training.epochs
@@ -41,9 +54,13 @@ public final class Pretrainer {
     }
 
     /// Sets up data, tokenizer, model and optimiser; resumes from the output folder's latest checkpoint
-    /// when there is one (the configuration must be the same).
-    public init(config: PretrainConfig) throws {
+    /// when there is one (the configuration and the number of ranks must be the same). With `group`,
+    /// every rank of it must construct its trainer with the same configuration.
+    public init(config: PretrainConfig, group: ProcessGroup? = nil) throws {
         self.config = config
+        self.group = group
+        exchange = group.flatMap { $0.size > 1 ? EmbeddingExchange(group: $0) : nil }
+        let ranks = group?.size ?? 1, rank = group?.rank ?? 0
         let t = config.training
         guard t.batchSize >= 2 else { throw TrainingError.badConfiguration("training.batch_size must be at least 2 (contrastive), got \(t.batchSize)") }
         guard t.accumulationSteps >= 1, t.epochs >= 1, t.workers >= 1 else {
@@ -71,18 +88,20 @@ public final class Pretrainer {
             if dropped > 0 { notes.append("\(config.data.labels): \(dropped) of \(labels.samples.count) labelled breasts share images with the validation split and are left out of training") }
             trainData = .mixed([(trainData, 1), (kept, config.data.labelsWeight)])
         }
-        guard trainData.samples.count >= t.batchSize * t.accumulationSteps else {
-            throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps))")
+        guard trainData.samples.count >= t.batchSize * t.accumulationSteps * ranks else {
+            throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps) x \(ranks) ranks)")
         }
 
         // Tokenizer: a folder, or a vocabulary built from the training texts (saved with the run).
         let tokenizerFolder = output.appendingPathComponent("tokenizer")
         if config.data.tokenizer == "build" {
-            if !FileManager.default.fileExists(atPath: tokenizerFolder.appendingPathComponent("vocab.txt").path) {
+            // Rank 0 builds and saves it; the others read it once it is there.
+            if rank == 0 && !FileManager.default.fileExists(atPath: tokenizerFolder.appendingPathComponent("vocab.txt").path) {
                 let vocabulary = VocabularyBuilder.build(from: trainData.allTexts, size: config.data.vocabularySize)
                 try FileManager.default.createDirectory(at: tokenizerFolder, withIntermediateDirectories: true)
                 try WordPieceTokenizer(vocabulary: vocabulary).save(to: tokenizerFolder)
             }
+            try group?.barrier()
             tokenizer = try WordPieceTokenizer(directory: tokenizerFolder)
         } else {
             tokenizer = try WordPieceTokenizer(directory: URL(fileURLWithPath: config.data.tokenizer))
@@ -118,10 +137,16 @@ public final class Pretrainer {
             guard state.configFingerprint == fingerprint else {
                 throw TrainingError.badConfiguration("\(output.path) holds a run with another configuration; choose another output or delete it")
             }
+            guard (state.worldSize ?? 1) == ranks else {
+                throw TrainingError.badConfiguration("\(output.path) holds a run trained on \(state.worldSize ?? 1) process(es); resume it with as many (its global batch and data order depend on it), or choose another output")
+            }
         } else {
             state.configFingerprint = fingerprint
+            state.worldSize = ranks > 1 ? ranks : nil
             if t.precision == "fp16" { state.gradScaler = GradScaler() }
         }
+        // Every rank starts from rank 0's weights, as PyTorch's DistributedDataParallel does.
+        try broadcastFromRankZero(model.stateDict().map(\.1))
     }
 
     /// The model configuration for a preset name or a config.json path.
@@ -196,17 +221,74 @@ public final class Pretrainer {
         }
     }
 
+    /// The loss of this rank's share of a batch. With several ranks, the embeddings go through the
+    /// exchange (call `exchange.backward()` after the loss's backward pass) and `batch.keys1/keys2`
+    /// must name the texts of the whole global batch.
     func loss(_ batch: PretrainingBatch, training: Bool) throws -> ContrastiveLossTerms {
-        let i1 = try model.encodeImage(batch.images1), t1 = try model.encodeText(inputIds: batch.texts1.ids, attentionMask: batch.texts1.attentionMask)
+        exchange?.reset()
+        let rows: (Tensor) throws -> Tensor = exchange.map { exchange in { try exchange.local($0) } } ?? { $0 }
+        let gather: (Tensor) throws -> Tensor = exchange.map { exchange in { try exchange.gather($0) } } ?? { $0 }
+        let i1 = try rows(model.encodeImage(batch.images1))
+        let t1 = try rows(model.encodeText(inputIds: batch.texts1.ids, attentionMask: batch.texts1.attentionMask))
         if config.training.loss == "clip" {
-            let total = try ClipLoss()(image: i1, text: t1, logitScale: model.logitScale)
+            let total = try ClipLoss(rank: rank, gather: gather)(image: i1, text: t1, logitScale: model.logitScale)
             return ContrastiveLossTerms(total: total, imageToText: total, textToImage: total, imageToImage: try Tensor.zeros([]), textToText: try Tensor.zeros([]))
         }
-        let i2 = try model.encodeImage(batch.images2), t2 = try model.encodeText(inputIds: batch.texts2.ids, attentionMask: batch.texts2.attentionMask)
+        let i2 = try rows(model.encodeImage(batch.images2))
+        let t2 = try rows(model.encodeText(inputIds: batch.texts2.ids, attentionMask: batch.texts2.attentionMask))
         let t = config.training
-        return try MammoClipLoss(imageImageWeight: t.imageImageWeight, textTextWeight: t.textTextWeight, labelSmoothing: t.labelSmoothing)(
+        return try MammoClipLoss(imageImageWeight: t.imageImageWeight, textTextWeight: t.textTextWeight, labelSmoothing: t.labelSmoothing,
+                                 rank: rank, gather: gather)(
             image1: i1, image2: i2, text1: t1, text2: t2, logitScale: model.logitScale, training: training,
             textKeys: t.labelAwareTargets ? (batch.keys1, batch.keys2) : nil)
+    }
+
+    /// This rank's share of the global batch `indices` (the whole of it alone), with the keys of the
+    /// whole global batch when the loss needs them.
+    func share(of indices: ArraySlice<Int>, builder: PretrainingBatchBuilder, epoch: Int) throws -> PretrainingBatch {
+        try Self.share(of: indices, rank: rank, worldSize: worldSize, globalKeys: config.training.labelAwareTargets, builder: builder, epoch: epoch)
+    }
+
+    static func share(of indices: ArraySlice<Int>, rank: Int, worldSize: Int, globalKeys: Bool,
+                      builder: PretrainingBatchBuilder, epoch: Int) throws -> PretrainingBatch {
+        let size = indices.count / worldSize, start = indices.startIndex + rank * size
+        var batch = try builder.batch(Array(indices[start..<(start + size)]), epoch: epoch)
+        if worldSize > 1 && globalKeys {
+            (batch.keys1, batch.keys2) = builder.keys(Array(indices), epoch: epoch)
+        }
+        return batch
+    }
+
+    /// Each value's mean over the ranks (the values themselves alone).
+    func meanOverRanks(_ values: [Double]) throws -> [Double] {
+        guard let group, group.size > 1 else { return values }
+        let tensor = try Tensor(values, shape: [values.count])
+        try group.allReduceSum(tensor)
+        return try tensor.toArray(Double.self).map { $0 / Double(group.size) }
+    }
+
+    /// Overwrites `tensors` on every rank with rank 0's values.
+    func broadcastFromRankZero(_ tensors: [Tensor]) throws {
+        guard let group, group.size > 1 else { return }
+        try Autograd.noGrad { for tensor in tensors { try group.broadcast(tensor, from: 0) } }
+    }
+
+    /// Throws unless every rank holds the same weights (they all apply the same averaged gradients,
+    /// so a difference means the ranks compute differently).
+    func verifyRanksAgree(epoch: Int) throws {
+        guard let group, group.size > 1 else { return }
+        var sum = 0.0, squares = 0.0
+        try Autograd.noGrad {
+            for p in model.parameters() {
+                let values = try p.to(.float64)
+                sum += try values.sum().item()
+                squares += try (values * values).sum().item()
+            }
+        }
+        let all = try group.allGather(Tensor([sum, squares], shape: [1, 2])).toArray(Double.self)
+        for other in 1..<group.size where all[2 * other] != all[0] || all[2 * other + 1] != all[1] {
+            throw TrainingError.ranksDiverged(rank: other, epoch: epoch)
+        }
     }
 
     /// The samples of an epoch in training order, batches composed as configured.
@@ -216,25 +298,29 @@ public final class Pretrainer {
         guard !attributes.isEmpty else { return order }
         var rng = SeededRandom(seed: config.training.seed, salt: 13, UInt64(epoch))
         let samples = train.dataset.samples
-        return BatchComposition.grouped(order, batchSize: config.training.batchSize, key: { BatchComposition.key(samples[$0], by: attributes) }, rng: &rng)
+        return BatchComposition.grouped(order, batchSize: config.training.batchSize * worldSize, key: { BatchComposition.key(samples[$0], by: attributes) }, rng: &rng)
     }
 
-    /// Mean contrastive loss over the validation set (fixed draws, eval mode).
+    /// Mean contrastive loss over the validation set (fixed draws, eval mode); every rank gets the
+    /// same value, that of rank 0's weights and batch-norm statistics.
     public func validationLoss() throws -> Double? {
         guard let validation else { return nil }
+        let share = min(config.training.batchSize, validation.dataset.samples.count / worldSize)
+        guard share >= 1 else { return nil }
+        try broadcastFromRankZero(model.namedBuffers().map(\.1))
         model.eval()
         defer { model.train() }
-        let size = min(config.training.batchSize, validation.dataset.samples.count)
+        let size = share * worldSize
         let order = validation.order(epoch: 0)
         var total = 0.0, batches = 0
         try Autograd.noGrad {
             for start in stride(from: 0, to: order.count - size + 1, by: size) {
-                let batch = try validation.batch(Array(order[start..<(start + size)]), epoch: 0)
+                let batch = try self.share(of: order[start..<(start + size)], builder: validation, epoch: 0)
                 total += try atPrecision { try loss(batch, training: false) }.total.item()
                 batches += 1
             }
         }
-        return batches > 0 ? total / Double(batches) : nil
+        return batches > 0 ? try meanOverRanks([total])[0] / Double(batches) : nil
     }
 
     /// Trains to the end (or to `training.max_steps`); returns the final state.
@@ -242,34 +328,40 @@ public final class Pretrainer {
     public func run(progress: (PretrainProgress) -> Void = { _ in }) throws -> RunState {
         let t = config.training
         let schedule = WarmupCosineSquaredSchedule(warmupSteps: Int((t.warmupEpochs * Double(stepsPerEpoch)).rounded()), totalSteps: totalSteps)
-        let metrics = try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), keepThroughStep: state.step)
+        let metrics = writes ? try MetricsLog(url: output.appendingPathComponent("metrics.jsonl"), keepThroughStep: state.step) : nil
         model.train()
         let started = Date()
         var imagesSeen = 0
         var accumulated = 0
         epochs: while state.epoch < t.epochs {
             let epoch = state.epoch
-            let size = t.batchSize
+            let size = t.batchSize * worldSize
             let order = epochOrder(epoch)
             let builder = train
+            let (rank, worldSize) = (rank, worldSize)
             let loader = BatchLoader<PretrainingBatch>(start: state.batchInEpoch, end: batchesPerEpoch, workers: t.workers, prefetch: t.prefetch) { number in
-                try builder.batch(Array(order[(number * size)..<((number + 1) * size)]), epoch: epoch)
+                try Self.share(of: order[(number * size)..<((number + 1) * size)], rank: rank, worldSize: worldSize,
+                               globalKeys: t.labelAwareTargets, builder: builder, epoch: epoch)
             }
             defer { loader.stop() }
             while let batch = try loader.next() {
                 if state.step >= totalSteps { break epochs }
-                // Dropout draws depend only on the position in the run, so a resumed run draws the same.
-                Torch.manualSeed(t.seed &+ UInt64(epoch * batchesPerEpoch + state.batchInEpoch) &* 0x9E37_79B9)
+                // Dropout draws depend only on the position in the run (and the rank), so a resumed run draws the same.
+                Torch.manualSeed(t.seed &+ UInt64(epoch * batchesPerEpoch + state.batchInEpoch) &* 0x9E37_79B9 &+ UInt64(rank) &* 0xD1B5_4A32_D192_ED03)
                 let terms = try atPrecision { try loss(batch, training: true) }
-                let value = try terms.total.item()
+                // The terms averaged over the ranks: what is logged, and what every rank checks, so all stop together.
+                let reported = try meanOverRanks([terms.total, terms.imageToText, terms.textToImage, terms.imageToImage, terms.textToText].map { try $0.item() })
+                let value = reported[0]
                 guard value.isFinite else { throw TrainingError.diverged(step: state.step, loss: value) }
                 let perStep = try terms.total / Double(t.accumulationSteps)
                 try (state.gradScaler.map { try $0.scaled(perStep) } ?? perStep).backward()
+                try exchange?.backward()
                 accumulated += 1
                 state.batchInEpoch += 1
-                imagesSeen += 2 * batch.count
+                imagesSeen += 2 * batch.count * worldSize
                 guard accumulated == t.accumulationSteps else { continue }
                 accumulated = 0
+                try group?.averageGradients(of: optimizer.allParameters)
                 // Float16: unscale before clipping; an overflowed step is skipped and the scale backs off.
                 var gradientsFinite = true
                 if var scaler = state.gradScaler {
@@ -293,35 +385,45 @@ public final class Pretrainer {
                                               imagesPerSecond: rate, secondsLeft: elapsed / Double(max(1, imagesSeen)) * Double(2 * size * t.accumulationSteps * (totalSteps - state.step)))
                 progress(report)
                 if state.step % max(1, t.logEvery) == 0 || state.step == totalSteps {
-                    try metrics.append(["step": state.step, "epoch": epoch, "loss": value, "image_text": try terms.imageToText.item(),
-                                        "text_image": try terms.textToImage.item(), "image_image": try terms.imageToImage.item(),
-                                        "text_text": try terms.textToText.item(), "lr": report.learningRate, "logit_scale": report.logitScale,
-                                        "images_per_second": rate])
+                    try metrics?.append(["step": state.step, "epoch": epoch, "loss": value, "image_text": reported[1],
+                                         "text_image": reported[2], "image_image": reported[3],
+                                         "text_text": reported[4], "lr": report.learningRate, "logit_scale": report.logitScale,
+                                         "images_per_second": rate])
                 }
-                if state.step % max(1, t.checkpointEvery) == 0 { try checkpointer.save(model: model, optimizer: optimizer, state: state) }
+                if state.step % max(1, t.checkpointEvery) == 0 { try saveCheckpoint() }
             }
             if state.batchInEpoch < batchesPerEpoch { break } // stopped early by max_steps
             // End of epoch: validation, best model, checkpoint at the epoch boundary.
+            try verifyRanksAgree(epoch: epoch)
             let validation = try validationLoss()
             if let validation {
                 state.validationLosses.append(validation)
-                try metrics.append(["step": state.step, "epoch": epoch, "validation_loss": validation])
-                log(String(format: "epoch %d: validation loss %.4f", epoch + 1, validation))
+                try metrics?.append(["step": state.step, "epoch": epoch, "validation_loss": validation])
+                if writes { log(String(format: "epoch %d: validation loss %.4f", epoch + 1, validation)) }
                 if state.bestValidationLoss.map({ validation < $0 }) ?? true {
                     state.bestValidationLoss = validation
                     state.bestEpoch = epoch
-                    try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("best"))
+                    if writes { try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("best")) }
                 }
             }
             state.epoch += 1
             state.batchInEpoch = 0
-            try checkpointer.save(model: model, optimizer: optimizer, state: state)
-            try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
+            try saveCheckpoint()
+            if let metrics { try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html")) }
         }
-        try checkpointer.save(model: model, optimizer: optimizer, state: state)
-        try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
-        try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
+        try saveCheckpoint()
+        if let metrics {
+            try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
+            try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
+        }
+        // Returns on every rank once rank 0 has written the final weights.
+        try group?.barrier()
         return state
+    }
+
+    /// Writes a checkpoint (rank 0; the other ranks hold the same weights and state).
+    func saveCheckpoint() throws {
+        if writes { try checkpointer.save(model: model, optimizer: optimizer, state: state) }
     }
 }
 

@@ -72,6 +72,19 @@ public struct PretrainingBatchBuilder: @unchecked Sendable {
         return x
     }
 
+    /// What the texts of samples `indices` drawn for `epoch` state (the keys `batch` gives them), without
+    /// loading images: a data-parallel rank needs the keys of the whole global batch.
+    public func keys(_ indices: [Int], epoch: Int) -> (first: [String], second: [String]) {
+        var first: [String] = [], second: [String] = []
+        for index in indices {
+            var rng = SeededRandom(seed: seed, salt: 11, UInt64(epoch), UInt64(index))
+            let pair = dataset.samples[index].drawWithKeys(&rng, training: augmenter != nil)
+            first.append(pair.key1)
+            second.append(pair.key2)
+        }
+        return (first, second)
+    }
+
     /// Samples `indices` of the dataset, drawn for `epoch`.
     public func batch(_ indices: [Int], epoch: Int) throws -> PretrainingBatch {
         var first: [Tensor] = [], second: [Tensor] = [], texts1: [String] = [], texts2: [String] = []

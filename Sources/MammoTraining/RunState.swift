@@ -18,6 +18,8 @@ public struct RunState: Codable, Equatable, Sendable {
     public var gradScaler: GradScaler? = nil
     /// Optimiser steps skipped because float16 gradients overflowed.
     public var skippedSteps = 0
+    /// The number of data-parallel ranks (nil: one process, as in runs made before ranks existed).
+    public var worldSize: Int? = nil
 }
 
 /// Checkpoints of a run under `output/checkpoints/step-NNNNNNN/` (model.safetensors,

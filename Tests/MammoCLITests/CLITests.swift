@@ -185,9 +185,10 @@ enum CLI {
     }
 
     /// A pretraining run killed with SIGKILL after a checkpoint and started again ends with exactly the
-    /// weights of an uninterrupted run.
-    @Test func pretrainResumesAfterSIGKILLToTheSameWeights() throws {
-        let root = CLI.folder("pretrain")
+    /// weights of an uninterrupted run: in one process, and on two data-parallel ranks (global batch 4
+    /// both times) where the launcher is what is killed and its ranks die with it.
+    @Test(arguments: [1, 2]) func pretrainResumesAfterSIGKILLToTheSameWeights(ranks: Int) throws {
+        let root = CLI.folder("pretrain-\(ranks)")
         try? FileManager.default.removeItem(at: root)
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let cohort = root.appendingPathComponent("cohort"), prepared = root.appendingPathComponent("prepared")
@@ -200,6 +201,7 @@ enum CLI {
              "--set", "data.train_splits=[train, validation]", "--set", "data.validation_splits=[test]", "--set", "data.vocabulary_size=300",
              "--set", "training.epochs=2", "--set", "training.batch_size=4", "--set", "training.learning_rate=0.002",
              "--set", "training.checkpoint_every=2", "--set", "training.workers=2", "--set", "output=\(output.path)"]
+                + (ranks > 1 ? ["--nproc-per-node", "\(ranks)", "--set", "training.batch_size=\(4 / ranks)"] : [])
         }
         let whole = root.appendingPathComponent("whole"), cut = root.appendingPathComponent("cut")
         let reference = try CLI.run(arguments(whole))
@@ -223,6 +225,13 @@ enum CLI {
         #expect(process.terminationReason == .uncaughtSignal)
         let resumed = try CLI.run(arguments(cut))
         #expect(resumed.status == 0, "\(resumed.error)")
+        if ranks > 1 {
+            #expect(reference.error.contains("\(ranks) ranks x batch \(4 / ranks)"), "\(reference.error)")
+            // The run's shape is part of it: another number of ranks is refused, naming the folder.
+            let launched = arguments(cut)
+            let alone = try CLI.run(Array(launched.dropLast(4) + launched.suffix(2)))  // same batch size, no --nproc-per-node
+            #expect(alone.status != 0 && alone.error.contains("\(cut.path) holds a run trained on \(ranks) process"), "\(alone.error)")
+        }
 
         let a = try SafetensorsFile(url: whole.appendingPathComponent("final/model.safetensors")).tensors()
         let b = try SafetensorsFile(url: cut.appendingPathComponent("final/model.safetensors")).tensors()
