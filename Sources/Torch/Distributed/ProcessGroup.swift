@@ -96,10 +96,11 @@ extension ProcessGroup {
         guard !grads.isEmpty, size > 1 else { return }
         let flat = try Tensor.cat(grads.map { try $0.reshape([-1]) })
         try allReduceSum(flat)
+        try flat.mul_(1 / Double(size))
         var offset = 0
         for grad in grads {
             let count = grad.elementCount
-            try grad.copy_(flat.narrow(dim: 0, start: offset, length: count).reshape(grad.shape) / Double(size))
+            try grad.copy_(flat.narrow(dim: 0, start: offset, length: count).reshape(grad.shape))
             offset += count
         }
     }
