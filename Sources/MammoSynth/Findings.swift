@@ -12,6 +12,9 @@ public enum MassMargin: String, Codable, CaseIterable, Sendable {
 public enum CalcificationMorphology: String, Codable, CaseIterable, Sendable {
     case punctate, amorphous, finePleomorphic = "fine_pleomorphic", fineLinear = "fine_linear"
 }
+/// How a calcification's particles are spread (BI-RADS distribution descriptors): grouped within a
+/// small area (up to about 2 cm), or regional, scattered over a larger part of the breast.
+public enum CalcificationDistribution: String, Codable, CaseIterable, Sendable { case grouped, regional }
 public enum Depth: String, Codable, CaseIterable, Sendable { case anterior, middle, posterior }
 public enum Side: String, Codable, CodingKeyRepresentable, CaseIterable, Sendable {
     case left = "L", right = "R"
@@ -85,6 +88,8 @@ public struct Finding: Codable, Equatable, Sendable {
     public var contrast: Double
     /// Seed of the finding's shape details, kept across exams when the finding persists.
     public var shapeSeed: UInt64
+    /// Calcifications only; nil is grouped (left out of the cohort's files then).
+    public var distribution: CalcificationDistribution? = nil
 
     /// The VinDr-Mammo category, or nil for benign findings VinDr does not annotate.
     public var vindrCategory: String? {

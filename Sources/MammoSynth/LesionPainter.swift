@@ -116,7 +116,7 @@ struct LesionPainter {
             let cluster = max(2, radius)
             let count: Int
             switch morphology {
-            case .punctate: count = shapeRng.integer(5...12)
+            case .punctate: count = shapeRng.integer(5...12) * (finding.distribution == .regional ? 3 : 1)
             case .amorphous: count = shapeRng.integer(8...18)
             case .finePleomorphic: count = shapeRng.integer(7...15)
             case .fineLinear: count = shapeRng.integer(4...8)

@@ -167,6 +167,10 @@ public struct CohortPlanner: Sendable {
             f.calcification = [CalcificationMorphology.punctate, .amorphous, .finePleomorphic, .fineLinear][rng.weighted([0.55, 0.25, 0.15, 0.05])]
             f.sizeMM = rng.uniform(4, 12) * size
             f.birads = f.calcification == .punctate ? 2 : 4
+            if f.calcification == .punctate, config.benignCalcificationDistribution == .regional {
+                f.distribution = .regional
+                f.sizeMM *= 3
+            }
         case .architecturalDistortion:
             f.sizeMM = rng.uniform(12, 25) * size
             f.birads = 4

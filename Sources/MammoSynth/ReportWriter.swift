@@ -102,10 +102,13 @@ public struct ReportWriter: Sendable {
             }
         case .calcification:
             let morphology = (f.calcification ?? .punctate).rawValue.replacingOccurrences(of: "_", with: " ")
-            let distribution = f.calcification == .fineLinear ? rng.pick(["linear", "segmental"]) : rng.pick(["grouped", "clustered"])
+            let regional = f.distribution == .regional
+            let distribution = f.calcification == .fineLinear ? rng.pick(["linear", "segmental"])
+                : regional ? rng.pick(["regional", "scattered"]) : rng.pick(["grouped", "clustered"])
             let s = size(f.sizeMM, &rng)
             switch rng.integer(0...2) {
             case 0: return "There are \(distribution) \(morphology) calcifications spanning \(s) \(where_)."
+            case 1 where regional: return "\(morphology.capitalized) microcalcifications are scattered over \(s) \(where_)."
             case 1: return "A cluster of \(morphology) microcalcifications over \(s) is seen \(where_)."
             default: return "\(morphology.capitalized) calcifications in a \(distribution) distribution \(where_), extent \(s)."
             }

@@ -27,6 +27,11 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     /// one pixel. nil means 1; it is left out of cohort.json then, so cohorts made before this option
     /// existed resume unchanged.
     public var calcificationScale: Double?
+    /// How benign (punctate) calcifications are spread. nil is grouped, like the suspicious ones (left
+    /// out of cohort.json then); regional spreads them over three times the extent with three times
+    /// the particles, as benign calcifications often are, so that they differ from suspicious clusters
+    /// at a scale reduced resolution keeps.
+    public var benignCalcificationDistribution: CalcificationDistribution?
     /// Fractions of patients in the validation and test splits (the rest train).
     public var validationFraction = 0.1
     public var testFraction = 0.2

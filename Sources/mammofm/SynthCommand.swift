@@ -28,6 +28,8 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Cancer hazard multiplier.") var cancerRate = 1.0
     @Option(help: "Calcification particle size multiplier: keeps morphology visible at reduced resolution.")
     var calcificationScale = 1.0
+    @Option(help: "How benign (punctate) calcifications are spread: grouped (like suspicious ones) or regional (three times the extent and particles).")
+    var benignCalcifications = "grouped"
 
     func makeConfig() throws -> SynthConfig {
         guard let parsed = parseHeightByWidth(size) else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 512x320; got '\(size)'") }
@@ -41,6 +43,11 @@ struct SynthCommand: ParsableCommand {
         config.cancerRate = cancerRate
         // At 1 the option stays out of cohort.json, so cohorts made without it resume.
         config.calcificationScale = calcificationScale == 1 ? nil : calcificationScale
+        switch benignCalcifications {
+        case "grouped": config.benignCalcificationDistribution = nil  // left out of cohort.json, as before the option
+        case "regional": config.benignCalcificationDistribution = .regional
+        default: throw ValidationError("--benign-calcifications must be grouped or regional, got '\(benignCalcifications)'")
+        }
         do { try config.validate() } catch { throw ValidationError("\(error)") }
         return config
     }

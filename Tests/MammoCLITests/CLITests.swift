@@ -161,9 +161,15 @@ enum CLI {
         #expect(synth.status == 0, "\(synth.error)")
         #expect(synth.output.contains("3 patients (3 generated, 0 already done)"))
         #expect(synth.error.contains("3/3 patients"))
-        // An explicit calcification scale of 1 is the default configuration; another scale is another cohort.
-        let again = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "1", "--out", cohort.path])
+        // An explicit calcification scale of 1 (and grouped benign calcifications) is the default
+        // configuration; another scale or distribution is another cohort.
+        let again = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "1",
+                                 "--benign-calcifications", "grouped", "--out", cohort.path])
         #expect(again.output.contains("(0 generated, 3 already done)"), "\(again.error)")
+        let regional = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--benign-calcifications", "regional", "--out", cohort.path])
+        #expect(regional.status != 0 && regional.error.contains("other options"))
+        let unknown = try CLI.run(["synth", "--patients", "3", "--benign-calcifications", "diffuse", "--out", CLI.folder("bad").path])
+        #expect(unknown.status != 0 && unknown.error.contains("--benign-calcifications must be grouped or regional, got 'diffuse'"), "\(unknown.error)")
         let scaled = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "4", "--out", cohort.path])
         #expect(scaled.status != 0 && scaled.error.contains("other options"))
         let other = try CLI.run(["synth", "--patients", "3", "--seed", "3", "--size", "128x80", "--out", cohort.path])

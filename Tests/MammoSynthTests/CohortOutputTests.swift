@@ -1,5 +1,6 @@
 import Foundation
 import MammoImaging
+import MammoText
 @testable import MammoSynth
 import Testing
 
@@ -124,6 +125,71 @@ import Testing
         #expect(try keys(scaled).contains("calcificationScale"))
         scaled.calcificationScale = 20
         #expect(throws: SynthError.invalidOption("calcification scale must be in [0.25, 10], got 20.0")) { try scaled.validate() }
+    }
+
+    /// Regional benign calcifications: the same findings as the default cohort, punctate ones spread
+    /// over three times the extent (larger boxes) and described as regional or scattered, which the
+    /// report parser still reads as calcifications; every other finding, box and sentence kind as before,
+    /// and the default keeps the key out of cohort.json.
+    @Test func regionalBenignCalcificationsSpreadOnlyPunctateOnes() throws {
+        let config = SynthFixture.config(patients: 16, seed: 23, prevalence: 4)
+        var regional = config
+        regional.benignCalcificationDistribution = .regional
+        let plainPlanner = CohortPlanner(config: config), regionalPlanner = CohortPlanner(config: regional)
+        let writer = ReportWriter(), parser = ReportParser()
+        var punctate = 0, grown = 0, others = 0, sentences = 0
+        for index in 0..<config.patients {
+            let a = plainPlanner.patient(index, split: "train", fold: 0), b = regionalPlanner.patient(index, split: "train", fold: 0)
+            #expect(a.exams.count == b.exams.count)
+            for (examA, examB) in zip(a.exams, b.exams) {
+                #expect(examA.findings.count == examB.findings.count)
+                for (fa, fb) in zip(examA.findings, examB.findings) {
+                    if fa.kind == .calcification && fa.calcification == .punctate {
+                        #expect(fb.distribution == .regional && abs(fb.sizeMM - 3 * fa.sizeMM) < 1e-9, "\(fb.id)")
+                        var same = fb
+                        same.distribution = nil
+                        same.sizeMM = fa.sizeMM
+                        #expect(same == fa, "\(fb.id) differs beyond distribution and extent")
+                    } else {
+                        #expect(fb == fa, "\(fa.id) (\(fa.kind)) changed with regional benign calcifications")
+                    }
+                }
+                for side in Side.allCases {
+                    for view in ViewPosition.allCases where !examA.findings(side, view).isEmpty {
+                        let boxesA = ViewRenderer(config: config, patient: a, exam: examA, side: side, view: view).render().boxes
+                        let boxesB = ViewRenderer(config: regional, patient: b, exam: examB, side: side, view: view).render().boxes
+                        for finding in examA.findings(side, view) {
+                            guard let boxA = boxesA[finding.id], let boxB = boxesB[finding.id] else { continue }
+                            if finding.kind == .calcification && finding.calcification == .punctate {
+                                punctate += 1
+                                let area = { (box: FindingBox) in (box.xmax - box.xmin + 1) * (box.ymax - box.ymin + 1) }
+                                if area(boxB) > 2 * area(boxA) { grown += 1 }
+                            } else {
+                                #expect(boxB == boxA, "\(finding.id) (\(finding.kind)) moved")
+                                others += 1
+                            }
+                        }
+                    }
+                }
+                var rng = SynthRandom(seed: regional.seed, purpose: .text, UInt64(index))
+                let report = writer.report(examB, patient: b, rng: &rng).text
+                #expect(parser.parse(report).mentions == CohortLabelTests.mentions(examB.findings), "\(report)")
+                let hasPunctate = examB.findings.contains { $0.calcification == .punctate }
+                if hasPunctate && report.contains("punctate") {
+                    sentences += 1
+                    #expect(report.contains("regional") || report.contains("scattered"), "\(report)")
+                    #expect(!report.contains("cluster of punctate") && !report.contains("grouped punctate"), "\(report)")
+                }
+            }
+        }
+        print("regional benign calcifications: \(grown) of \(punctate) punctate boxes more than twice the area; \(others) other boxes; \(sentences) reports")
+        #expect(punctate >= 5 && others >= 10 && sentences >= 3, "too few findings: \(punctate) punctate, \(others) others, \(sentences) reports")
+        #expect(Double(grown) >= 0.8 * Double(punctate), "only \(grown) of \(punctate) punctate boxes grew")
+        let keys = { (c: SynthConfig) in
+            try (JSONSerialization.jsonObject(with: CohortGenerator.encoder().encode(c)) as! [String: Any]).keys.sorted()
+        }
+        #expect(try !keys(config).contains("benignCalcificationDistribution"))
+        #expect(try keys(regional).contains("benignCalcificationDistribution"))
     }
 
     /// A finding seen in both views sits at the same depth, on the lateral/medial side in CC and the
