@@ -349,9 +349,8 @@ public final class Pretrainer {
                 // Dropout draws depend only on the position in the run (and the rank), so a resumed run draws the same.
                 Torch.manualSeed(t.seed &+ UInt64(epoch * batchesPerEpoch + state.batchInEpoch) &* 0x9E37_79B9 &+ UInt64(rank) &* 0xD1B5_4A32_D192_ED03)
                 let terms = try atPrecision { try loss(batch, training: true) }
-                // The terms averaged over the ranks: what is logged, and what every rank checks, so all stop together.
-                let reported = try meanOverRanks([terms.total, terms.imageToText, terms.textToImage, terms.imageToImage, terms.textToText].map { try $0.item() })
-                let value = reported[0]
+                // The loss averaged over the ranks: what is reported, and what every rank checks, so all stop together.
+                let value = try meanOverRanks([terms.total.item()])[0]
                 guard value.isFinite else { throw TrainingError.diverged(step: state.step, loss: value) }
                 let perStep = try terms.total / Double(t.accumulationSteps)
                 try (state.gradScaler.map { try $0.scaled(perStep) } ?? perStep).backward()
@@ -385,9 +384,10 @@ public final class Pretrainer {
                                               imagesPerSecond: rate, secondsLeft: elapsed / Double(max(1, imagesSeen)) * Double(2 * size * t.accumulationSteps * (totalSteps - state.step)))
                 progress(report)
                 if state.step % max(1, t.logEvery) == 0 || state.step == totalSteps {
-                    try metrics?.append(["step": state.step, "epoch": epoch, "loss": value, "image_text": reported[1],
-                                         "text_image": reported[2], "image_image": reported[3],
-                                         "text_text": reported[4], "lr": report.learningRate, "logit_scale": report.logitScale,
+                    let parts = try meanOverRanks([terms.imageToText, terms.textToImage, terms.imageToImage, terms.textToText].map { try $0.item() })
+                    try metrics?.append(["step": state.step, "epoch": epoch, "loss": value, "image_text": parts[0],
+                                         "text_image": parts[1], "image_image": parts[2],
+                                         "text_text": parts[3], "lr": report.learningRate, "logit_scale": report.logitScale,
                                          "images_per_second": rate])
                 }
                 if state.step % max(1, t.checkpointEvery) == 0 { try saveCheckpoint() }
