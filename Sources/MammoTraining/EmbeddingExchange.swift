@@ -48,14 +48,8 @@ public final class EmbeddingExchange {
         let columnGrads = try rows.map { item -> Tensor in
             try item.gathered!.grad ?? Tensor.zeros(item.gathered!.shape)
         }
-        let flat = try Tensor.cat(columnGrads.map { try $0.reshape([-1]) })
-        try group.allReduceSum(flat)
-        var offset = 0
         var surrogate: Tensor? = nil
-        for (item, columns) in zip(rows, columnGrads) {
-            let count = columns.elementCount
-            let summed = try flat.narrow(dim: 0, start: offset, length: count).reshape(columns.shape)
-            offset += count
+        for (item, summed) in zip(rows, try group.allReduceSum(columnGrads)) {
             let batch = item.local.size(0)
             var total = try summed.narrow(dim: 0, start: group.rank * batch, length: batch)
             if let rowGrad = item.local.grad { total = try total + rowGrad }

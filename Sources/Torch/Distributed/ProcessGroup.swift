@@ -88,20 +88,27 @@ public final class ProcessGroup: @unchecked Sendable {
 }
 
 extension ProcessGroup {
+    /// Each tensor's sum over the ranks, times `factor`, in one all-reduce of the tensors flattened
+    /// together; the results have the inputs' shapes (views of one buffer), the inputs are unchanged.
+    /// Every rank must pass tensors of the same shapes in the same order.
+    public func allReduceSum(_ tensors: [Tensor], scaledBy factor: Double = 1) throws -> [Tensor] {
+        guard !tensors.isEmpty else { return [] }
+        let flat = try Tensor.cat(tensors.map { try $0.reshape([-1]) })
+        try allReduceSum(flat)
+        if factor != 1 { try flat.mul_(factor) }
+        var offset = 0
+        return try tensors.map { tensor in
+            defer { offset += tensor.elementCount }
+            return try flat.narrow(dim: 0, start: offset, length: tensor.elementCount).reshape(tensor.shape)
+        }
+    }
+
     /// Data parallelism's gradient step: replaces each tensor's gradient by its mean over the ranks, in
-    /// one all-reduce of the flattened gradients (tensors without a gradient are skipped; every rank
-    /// must pass the same tensors, and the same ones must have gradients).
+    /// one all-reduce (tensors without a gradient are skipped; every rank must pass the same tensors,
+    /// and the same ones must have gradients).
     public func averageGradients(of tensors: [Tensor]) throws {
         let grads = tensors.compactMap(\.grad)
         guard !grads.isEmpty, size > 1 else { return }
-        let flat = try Tensor.cat(grads.map { try $0.reshape([-1]) })
-        try allReduceSum(flat)
-        try flat.mul_(1 / Double(size))
-        var offset = 0
-        for grad in grads {
-            let count = grad.elementCount
-            try grad.copy_(flat.narrow(dim: 0, start: offset, length: count).reshape(grad.shape))
-            offset += count
-        }
+        for (grad, mean) in zip(grads, try allReduceSum(grads, scaledBy: 1 / Double(size))) { try grad.copy_(mean) }
     }
 }
