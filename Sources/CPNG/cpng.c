@@ -28,7 +28,7 @@ static void set_error(char *error, size_t error_len, const char *message) {
     if (error && error_len > 0) snprintf(error, error_len, "%s", message);
 }
 
-int cpng_read(const char *path, cpng_image *out, char *error, size_t error_len) {
+int cpng_read(const char *path, cpng_image *out, uint64_t max_samples, char *error, size_t error_len) {
     memset(out, 0, sizeof(*out));
     FILE *file = fopen(path, "rb");
     if (!file) {
@@ -61,6 +61,9 @@ int cpng_read(const char *path, cpng_image *out, char *error, size_t error_len) 
         fclose(file);
         return -1;
     }
+    if (fseek(file, 0, SEEK_END) != 0) png_error(png, "cannot measure the file");
+    long file_bytes = ftell(file);
+    if (file_bytes < 0 || fseek(file, 8, SEEK_SET) != 0) png_error(png, "cannot measure the file");
     png_init_io(png, file);
     png_set_sig_bytes(png, 8);
     png_read_info(png, info);
@@ -75,6 +78,22 @@ int cpng_read(const char *path, cpng_image *out, char *error, size_t error_len) 
     int channels = png_get_channels(png, info);
     int bytes_per_sample = png_get_bit_depth(png, info) == 16 ? 2 : 1;
     size_t row_bytes = png_get_rowbytes(png, info);
+    if (width <= 0 || height <= 0 || channels <= 0) png_error(png, "the image has no pixels");
+    uint64_t samples = (uint64_t)width * (uint64_t)height * (uint64_t)channels;
+    if (samples > max_samples) {
+        char message[256];
+        snprintf(message, sizeof message, "%d x %d pixels x %d channels exceed the limit of %llu samples", width, height, channels,
+                 (unsigned long long)max_samples);
+        png_error(png, message);
+    }
+    /* Rows plus one filter byte each; deflate stores at most 1032 bytes per compressed byte. */
+    uint64_t inflated = ((uint64_t)row_bytes + 1) * (uint64_t)height;
+    if (inflated / 1032 > (uint64_t)file_bytes + 1024) {
+        char message[256];
+        snprintf(message, sizeof message, "%d x %d pixels (%llu bytes inflated) cannot come from a file of %ld bytes (a decompression bomb or a damaged header)",
+                 width, height, (unsigned long long)inflated, file_bytes);
+        png_error(png, message);
+    }
     buffer = malloc(row_bytes * (size_t)height);
     rows = malloc(sizeof(png_bytep) * (size_t)height);
     out->samples = malloc(sizeof(uint16_t) * (size_t)width * (size_t)height * (size_t)channels);
@@ -145,6 +164,9 @@ static int write_png(const char *path, const void *image, int width, int height,
         fclose(file);
         return -1;
     }
+    if (fseek(file, 0, SEEK_END) != 0) png_error(png, "cannot measure the file");
+    long file_bytes = ftell(file);
+    if (file_bytes < 0 || fseek(file, 8, SEEK_SET) != 0) png_error(png, "cannot measure the file");
     png_init_io(png, file);
     // Fast deflate, as OpenCV writes PNGs by default: model inputs are written once and read often.
     png_set_compression_level(png, 1);

@@ -12,6 +12,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <chrono>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #endif
 
 #ifdef CTORCH_HAS_GLOO
@@ -24,6 +27,35 @@ GroupPtr &G(ct_group g) { return *reinterpret_cast<GroupPtr *>(g); }
 
 std::chrono::milliseconds millis(double seconds) {
     return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+// A listening TCP socket on host:port only (the store's server takes it over).
+int listen_on(const char *host, int port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo *found = nullptr;
+    std::string service = std::to_string(port);
+    if (int code = getaddrinfo(host, service.c_str(), &hints, &found); code != 0) {
+        throw std::runtime_error(std::string("cannot resolve the store's listening address ") + host + ": " + gai_strerror(code));
+    }
+    int fd = -1;
+    std::string why = "no address";
+    for (addrinfo *a = found; a != nullptr && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) { why = std::strerror(errno); continue; }
+        int yes = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        if (bind(fd, a->ai_addr, a->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+            why = std::strerror(errno);
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(found);
+    if (fd < 0) throw std::runtime_error(std::string("cannot listen on ") + host + ":" + service + ": " + why);
+    return fd;
 }
 
 void wait(const c10::intrusive_ptr<c10d::Work> &work) {
@@ -50,7 +82,7 @@ ct_status ct_store_in_process(ct_store *out) {
 }
 
 ct_status ct_store_tcp(const char *host, int port, int world_size, bool is_server, double timeout_seconds,
-                       ct_store *out) {
+                       const char *listen_host, ct_store *out) {
     CT_GLOO({
         c10d::TCPStoreOptions options;
         options.port = static_cast<uint16_t>(port);
@@ -59,6 +91,13 @@ ct_status ct_store_tcp(const char *host, int port, int world_size, bool is_serve
         // Every rank counts itself in; the server returns once all have.
         options.waitWorkers = true;
         options.timeout = millis(timeout_seconds);
+        if (is_server && listen_host != nullptr) {
+#ifdef MAMMOFM_TORCH_DEBIAN
+            throw std::runtime_error("libtorch 1.13 cannot restrict the store's listening address");
+#else
+            options.masterListenFd = listen_on(listen_host, port);
+#endif
+        }
         *out = reinterpret_cast<ct_store>(new StorePtr(c10::make_intrusive<c10d::TCPStore>(std::string(host), options)));
     })
 }

@@ -66,8 +66,23 @@ public final class FineTuner {
         }
     }
 
-    /// Trains on `train` (images labelled for the task), resuming from `checkpoint` when it holds one.
-    public func train(_ train: [LabelledImage], checkpoint: URL?, progress: ((Progress) -> Void)? = nil) throws {
+    /// What a fine-tuning result depends on, hashed: the starting weights, the task, every setting,
+    /// the augmentation, the input size and the training images (ids, labels, and each PNG's size and
+    /// modification time). A checkpoint of another fingerprint is refused.
+    public func fingerprint(_ train: [LabelledImage], weightsHash: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let settingsText = String(decoding: try encoder.encode(settings), as: UTF8.self)
+        let augmentationText = try augmenter.map { String(decoding: try encoder.encode($0), as: UTF8.self) } ?? "none"
+        let images = train.map { "\($0.imageID)=\($0.labels[classifier.task.name].map(String.init) ?? "-")" }.joined(separator: ",")
+        let stamps = WeightsHash.ofStamps(train.map { imageRoot.appendingPathComponent("\($0.imageID).png") })
+        return WeightsHash.of(text: [weightsHash, classifier.task.name, settingsText, augmentationText,
+                                     "\(imageConfig.inputHeight)x\(imageConfig.inputWidth)", images, stamps].joined(separator: "\n"))
+    }
+
+    /// Trains on `train` (images labelled for the task), resuming from `checkpoint` when it holds one
+    /// of the same fingerprint (`weightsHash` names the starting weights; see `fingerprint`).
+    public func train(_ train: [LabelledImage], checkpoint: URL?, weightsHash: String = "", progress: ((Progress) -> Void)? = nil) throws {
         let task = classifier.task
         let labels = try train.map { image -> Int in
             guard let label = image.labels[task.name] else { throw DownstreamError.badInput("image \(image.imageID) has no '\(task.name)' label") }
@@ -82,9 +97,12 @@ public final class FineTuner {
         let positiveWeight = try Tensor([Float(settings.classBalanced ? 1 : settings.positiveWeight
                                                 ?? Double(counts[0]) / Double(max(1, counts[1...].reduce(0, +))))])
         var firstEpoch = 0
+        let fingerprint = try self.fingerprint(train, weightsHash: weightsHash)
         if let checkpoint, let state = try FineTuneCheckpoint.read(checkpoint) {
-            guard state.epochs == settings.epochs, state.trainingImages == train.count else {
-                throw DownstreamError.badFile(path: checkpoint.path, reason: "this checkpoint belongs to a different run (\(state.epochs) epochs, \(state.trainingImages) images); give a new output folder")
+            guard state.fingerprint == fingerprint else {
+                let why = state.fingerprint == nil ? "it was written without a fingerprint by an earlier MammoFM"
+                    : "its model, data, images, fraction, seed, hyper-parameters, augmentation or input size differ from this run's"
+                throw DownstreamError.badFile(path: checkpoint.path, reason: "this checkpoint belongs to another run (\(why)); give a new --out or remove the checkpoint")
             }
             _ = try classifier.load(stateDict: SafetensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).tensors())
             try optimizer.load(from: checkpoint.appendingPathComponent("optimizer.bin"))
@@ -114,7 +132,8 @@ public final class FineTuner {
             }
             if let checkpoint {
                 try FineTuneCheckpoint.write(to: checkpoint, classifier: classifier, optimizer: optimizer,
-                                             state: .init(completedEpochs: epoch + 1, epochs: settings.epochs, trainingImages: train.count))
+                                             state: .init(completedEpochs: epoch + 1, epochs: settings.epochs, trainingImages: train.count,
+                                                          fingerprint: fingerprint))
             }
         }
     }
@@ -140,46 +159,30 @@ public final class FineTuner {
     }
 }
 
-/// A fine-tuning checkpoint folder: model.safetensors, optimizer.bin and state.json, replaced
-/// atomically (written beside, then renamed).
+/// A fine-tuning checkpoint folder: model.safetensors, optimizer.bin and state.json, written beside,
+/// flushed to disk and swapped in whole (see `OutputFolder.replace`).
 enum FineTuneCheckpoint {
-    struct State: Codable { var completedEpochs: Int; var epochs: Int; var trainingImages: Int }
+    struct State: Codable {
+        var completedEpochs: Int
+        var epochs: Int
+        var trainingImages: Int
+        /// See `FineTuner.fingerprint` (nil in checkpoints of earlier versions, which are refused).
+        var fingerprint: String?
+    }
 
     static func read(_ folder: URL) throws -> State? {
-        try restoreInterruptedSwap(folder)
+        try OutputFolder.recoverInterruptedSwap(folder)
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("state.json").path) else { return nil }
         do { return try JSONDecoder().decode(State.self, from: data) } catch {
             throw DownstreamError.badFile(path: folder.appendingPathComponent("state.json").path, reason: "unreadable checkpoint state: \(error)")
         }
     }
 
-    /// A run killed between the two renames of `write` leaves the previous checkpoint as
-    /// `.<name>.old-<pid>` and no folder: put it back.
-    static func restoreInterruptedSwap(_ folder: URL) throws {
-        let fm = FileManager.default
-        guard !fm.fileExists(atPath: folder.path) else { return }
-        let parent = folder.deletingLastPathComponent(), prefix = ".\(folder.lastPathComponent).old-"
-        let left = ((try? fm.contentsOfDirectory(atPath: parent.path)) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
-        guard let newest = left.last else { return }
-        try fm.moveItem(at: parent.appendingPathComponent(newest), to: folder)
-    }
-
     static func write(to folder: URL, classifier: ImageClassifier, optimizer: Optimizer, state: State) throws {
-        let fm = FileManager.default
-        let staging = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).partial-\(getpid())")
-        try? fm.removeItem(at: staging)
-        try fm.createDirectory(at: staging, withIntermediateDirectories: true)
-        do {
+        try OutputFolder.replace(folder, as: .fineTuneCheckpoint, durable: true) { staging in
             try Safetensors.write(classifier.stateDict(), metadata: ["task": classifier.task.name], to: staging.appendingPathComponent("model.safetensors"))
             try optimizer.save(to: staging.appendingPathComponent("optimizer.bin"))
             try JSONEncoder().encode(state).write(to: staging.appendingPathComponent("state.json"))
-            let old = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).old-\(getpid())")
-            if fm.fileExists(atPath: folder.path) { try fm.moveItem(at: folder, to: old) }
-            try fm.moveItem(at: staging, to: folder)
-            try? fm.removeItem(at: old)
-        } catch {
-            try? fm.removeItem(at: staging)
-            throw error
         }
     }
 }

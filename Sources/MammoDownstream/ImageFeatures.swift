@@ -9,11 +9,17 @@ public struct FeatureSet {
     public let imageIDs: [String]
     /// N x C, float32.
     public let features: Tensor
+    /// Images that could not be read (path and reason): they have no row, the others do.
+    public let failures: [(path: String, reason: String)]
+    /// The ids of `failures`.
+    public let failedImageIDs: Set<String>
     let row: [String: Int]
 
-    public init(imageIDs: [String], features: Tensor) {
+    public init(imageIDs: [String], features: Tensor, failures: [(imageID: String, path: String, reason: String)] = []) {
         self.imageIDs = imageIDs
         self.features = features
+        self.failures = failures.map { ($0.path, $0.reason) }
+        failedImageIDs = Set(failures.map(\.imageID))
         row = Dictionary(imageIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -53,15 +59,19 @@ public struct FeatureExtractor {
         self.cacheDirectory = cacheDirectory
     }
 
-    /// The cache file for `imageIDs`.
+    /// The cache file for `imageIDs`: named by the weights, the input size, the image list and each
+    /// image's size and modification time, so re-preprocessed images are never matched to old features.
     public func cacheFile(for imageIDs: [String]) -> URL? {
         let config = model.config.image
-        let key = WeightsHash.of(text: imageRoot.standardizedFileURL.path + "\n" + imageIDs.joined(separator: "\n"))
+        guard cacheDirectory != nil else { return nil }
+        let key = WeightsHash.of(text: imageRoot.standardizedFileURL.path + "\n" + imageIDs.joined(separator: "\n") + "\n"
+                                 + WeightsHash.ofStamps(imageIDs.map(png)))
         return cacheDirectory?.appendingPathComponent("features-\(modelHash)-\(config.inputHeight)x\(config.inputWidth)-\(key).safetensors")
     }
 
     /// Features of `images` (in order), read from the cache when present. `progress(done, total)` is
-    /// called after each batch.
+    /// called after each batch. An image that cannot be read is recorded in `failures` with its path
+    /// and reason and left out; the others go on (and nothing is cached until every image was read).
     public func features(for images: [LabelledImage], progress: ((Int, Int) -> Void)? = nil) throws -> FeatureSet {
         let ids = images.map(\.imageID), file = cacheFile(for: ids)
         if let file, FileManager.default.fileExists(atPath: file.path),
@@ -70,20 +80,36 @@ public struct FeatureExtractor {
             return FeatureSet(imageIDs: ids, features: tensor)
         }
         let missing = ids.filter { !FileManager.default.fileExists(atPath: png($0).path) }
-        guard missing.isEmpty else {
+        // No image at all is a wrong folder, not a few bad files.
+        guard missing.count < ids.count || ids.isEmpty else {
             throw DownstreamError.badFile(path: png(missing[0]).path,
                                           reason: "missing (\(missing.count) of \(ids.count) images have no PNG under \(imageRoot.path); run `mammofm preprocess --keep-file-names` first)")
         }
         let config = model.config.image
         if batchNormCalibrationImages > 0 { try calibrateBatchNorm(ids) }
         model.eval()
-        var rows: [Tensor] = []
+        var rows: [Tensor] = [], kept: [String] = [], failures: [(imageID: String, path: String, reason: String)] = []
         for start in stride(from: 0, to: ids.count, by: batchSize) {
-            let batch = try ModelInput.batch(ids[start..<min(ids.count, start + batchSize)].map(png), image: config)
-            rows.append(try Autograd.inferenceMode { try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32) })
+            var inputs: [Tensor] = []
+            for id in ids[start..<min(ids.count, start + batchSize)] {
+                do {
+                    inputs.append(try ModelInput.batch([png(id)], image: config))
+                    kept.append(id)
+                } catch {
+                    failures.append((id, png(id).path, "\(error)"))
+                }
+            }
+            if !inputs.isEmpty {
+                let batch = try Tensor.cat(inputs, dim: 0)
+                rows.append(try Autograd.inferenceMode { try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32) })
+            }
             progress?(min(ids.count, start + batchSize), ids.count)
         }
+        guard !rows.isEmpty else {
+            throw DownstreamError.badFile(path: imageRoot.path, reason: "none of the \(ids.count) images could be read (first: \(failures.first?.reason ?? "none"))")
+        }
         let features = try Tensor.cat(rows, dim: 0)
+        guard failures.isEmpty else { return FeatureSet(imageIDs: kept, features: features, failures: failures) }
         if let file {
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Safetensors.write([("features", features)], metadata: ["image_ids": ids.joined(separator: "\n"), "model": modelHash], to: file)

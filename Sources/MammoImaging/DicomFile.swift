@@ -1,5 +1,6 @@
 import CDICOM
 import Foundation
+import Torch
 
 /// Errors reading DICOM files; every case names the file.
 public enum DicomError: Error, CustomStringConvertible, Equatable {
@@ -65,8 +66,29 @@ final class DicomFile {
         string(tag).map { $0.split(separator: "\\", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
     }
 
-    func numbers(_ tag: DicomTag) -> [Double] { strings(tag).compactMap { Double($0) } }
-    func number(_ tag: DicomTag) -> Double? { numbers(tag).first }
+    /// The numeric values of a DS/IS element; a value that is not a finite number is an error
+    /// naming the file, the element and the value.
+    func numbers(_ tag: DicomTag, _ name: String) throws -> [Double] {
+        try strings(tag).filter { !$0.isEmpty }.map { text in
+            guard let value = Double(text), value.isFinite else {
+                throw DicomError.invalidValue(path: path, tag: "\(name) \(tag)", reason: "'\(text)' is not a finite number")
+            }
+            return value
+        }
+    }
+
+    func number(_ tag: DicomTag, _ name: String) throws -> Double? { try numbers(tag, name).first }
+
+    /// The first value of an integer element (IS, US or a number GDCM prints), checked to be an
+    /// integer within `range`: "1e99", "NaN" or 70000 rows are errors, never a trap.
+    func integer(_ tag: DicomTag, _ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = strings(tag).first(where: { !$0.isEmpty }) else { return nil }
+        guard let value = Double(text), let integer = Checked.integer(value, in: range) else {
+            throw DicomError.invalidValue(path: path, tag: "\(name) \(tag)",
+                                          reason: "'\(text)' is not an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return integer
+    }
 
     func items(_ sequence: DicomTag) -> Int { Int(cdicom_sequence_items(handle, sequence.group, sequence.element)) }
 

@@ -20,8 +20,9 @@ public struct DicomImage {
         return try DicomMetadata(file, layout: nil)
     }
 
-    /// Reads and decodes a file; truncated or undecodable pixel data is an error.
-    public init(contentsOf url: URL) throws {
+    /// Reads and decodes a file; truncated or undecodable pixel data is an error, and so is an image
+    /// whose claimed size exceeds `limits` (checked before anything is allocated for it).
+    public init(contentsOf url: URL, limits: DicomLimits = .standard) throws {
         let file = try DicomFile(path: url.path, withPixels: true)
         let layout = try file.layout()
         let photometric = withUnsafeBytes(of: layout.photometric) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -32,12 +33,13 @@ public struct DicomImage {
         self.metadata = metadata
         let (rows, columns, frames, samples) = (Int(layout.rows), Int(layout.columns), Int(layout.frames), Int(layout.samples_per_pixel))
         guard rows > 0, columns > 0 else { throw DicomError.unsupported(path: path, reason: "image of \(columns) x \(rows) pixels") }
-        let count = rows * columns * frames * samples
-        guard count <= 1 << 31 else { throw DicomError.unsupported(path: path, reason: "image of \(count) samples is too large") }
         let bits = Int(layout.bits_allocated)
         guard bits == 8 || bits == 16 || bits == 32 else {
             throw DicomError.unsupported(path: path, reason: "\(bits) bits allocated per sample")
         }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let count = try limits.check(rows: rows, columns: columns, frames: frames, samples: samples, bytesPerSample: bits / 8,
+                                     decodedLength: layout.decoded_length, fileBytes: fileBytes, path: path)
         let buffer = try file.decode(layout)
         guard buffer.count >= count * bits / 8 else {
             throw DicomError.unreadable(path: path, reason: "decoder returned \(buffer.count) bytes for \(count) samples of \(bits) bits")

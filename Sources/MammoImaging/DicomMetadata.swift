@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// A lookup table from a Modality LUT or VOI LUT Sequence item.
 public struct DicomLUT: Codable, Equatable, Sendable {
@@ -85,7 +86,6 @@ enum Tags {
 extension DicomMetadata {
     /// Reads the metadata of `file`; `layout` supplies what the decoder knows when pixels were opened.
     init(_ file: DicomFile, layout: (rows: Int, columns: Int, frames: Int, bitsAllocated: Int, samples: Int, photometric: String, transferSyntax: String)?) throws {
-        func int(_ tag: DicomTag) -> Int? { file.number(tag).map { Int($0) } }
         sopInstanceUID = file.string(Tags.sopInstanceUID)
         studyInstanceUID = file.string(Tags.studyInstanceUID)
         seriesInstanceUID = file.string(Tags.seriesInstanceUID)
@@ -95,20 +95,21 @@ extension DicomMetadata {
         (laterality, lateralitySource) = Self.laterality(file)
         view = Self.view(file)
         photometricInterpretation = (file.string(Tags.photometric) ?? layout?.photometric ?? "").trimmingCharacters(in: .whitespaces)
-        rows = int(Tags.rows) ?? layout?.rows ?? 0
-        columns = int(Tags.columns) ?? layout?.columns ?? 0
-        frames = int(Tags.frames) ?? layout?.frames ?? 1
-        samplesPerPixel = int(Tags.samplesPerPixel) ?? layout?.samples ?? 1
-        bitsAllocated = int(Tags.bitsAllocated) ?? layout?.bitsAllocated ?? 16
-        bitsStored = int(Tags.bitsStored) ?? bitsAllocated
-        highBit = int(Tags.highBit)
-        pixelRepresentation = int(Tags.pixelRepresentation) ?? 0
-        rescaleSlope = file.number(Tags.rescaleSlope)
-        rescaleIntercept = file.number(Tags.rescaleIntercept)
+        // Header numbers are checked against what DICOM allows before any arithmetic uses them.
+        rows = try file.integer(Tags.rows, "Rows", in: 0...65535) ?? layout?.rows ?? 0
+        columns = try file.integer(Tags.columns, "Columns", in: 0...65535) ?? layout?.columns ?? 0
+        frames = try file.integer(Tags.frames, "NumberOfFrames", in: 1...Int(Int32.max)) ?? layout?.frames ?? 1
+        samplesPerPixel = try file.integer(Tags.samplesPerPixel, "SamplesPerPixel", in: 1...4) ?? layout?.samples ?? 1
+        bitsAllocated = try file.integer(Tags.bitsAllocated, "BitsAllocated", in: 1...64) ?? layout?.bitsAllocated ?? 16
+        bitsStored = try file.integer(Tags.bitsStored, "BitsStored", in: 1...64) ?? bitsAllocated
+        highBit = try file.integer(Tags.highBit, "HighBit", in: 0...63)
+        pixelRepresentation = try file.integer(Tags.pixelRepresentation, "PixelRepresentation", in: 0...1) ?? 0
+        rescaleSlope = try file.number(Tags.rescaleSlope, "RescaleSlope")
+        rescaleIntercept = try file.number(Tags.rescaleIntercept, "RescaleIntercept")
         rescaleType = file.string(Tags.rescaleType)
         modalityLUT = try file.items(Tags.modalityLUTSequence) > 0 ? Self.lut(file, Tags.modalityLUTSequence, item: 0) : nil
-        windowCenters = file.numbers(Tags.windowCenter)
-        windowWidths = file.numbers(Tags.windowWidth)
+        windowCenters = try file.numbers(Tags.windowCenter, "WindowCenter")
+        windowWidths = try file.numbers(Tags.windowWidth, "WindowWidth")
         windowExplanations = file.strings(Tags.windowExplanation)
         voiLUTs = try (0..<file.items(Tags.voiLUTSequence)).compactMap { try Self.lut(file, Tags.voiLUTSequence, item: $0) }
         voiLUTFunction = file.string(Tags.voiLUTFunction)?.uppercased()
@@ -122,7 +123,13 @@ extension DicomMetadata {
     }
 
     /// "065Y" -> 65, "006M" -> 0.5, "010W" -> 10/52, "020D" -> 20/365.
+    /// An age that is not a number from 0 to 150 years is left out (nil), as an absent one is.
     static func parseAge(_ text: String) -> Double? {
+        guard let years = parseAgeUnits(text), years.isFinite, (0...150).contains(years) else { return nil }
+        return years
+    }
+
+    private static func parseAgeUnits(_ text: String) -> Double? {
         guard let unit = text.last, let value = Double(text.dropLast()) else { return Double(text) }
         switch unit {
         case "Y", "y": return value
@@ -168,6 +175,10 @@ extension DicomMetadata {
         let descriptor = (file.string(in: sequence, item: item, Tags.lutDescriptor) ?? "")
             .split(separator: "\\").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard descriptor.count == 3, let raw = file.bytes(in: sequence, item: item, Tags.lutData) else { return nil }
+        guard (0...65535).contains(descriptor[0]), (-32768...65535).contains(descriptor[1]), (1...16).contains(descriptor[2]) else {
+            throw DicomError.invalidValue(path: file.path, tag: "\(sequence) item \(item) LUT Descriptor",
+                                          reason: "\(descriptor) is not (entries 0-65535, first mapped value, 1-16 bits)")
+        }
         let entries = descriptor[0] == 0 ? 65536 : descriptor[0]
         // LUT Data is US or OW: 16-bit words in the file's byte order (8-bit tables too, one entry per word).
         var data: [Int] = []

@@ -33,11 +33,17 @@ public struct GrayscaleImage: Equatable, Sendable {
         self.pixels = pixels
     }
 
-    /// Reads an 8- or 16-bit grayscale PNG. Colour images are rejected: mammograms are single-channel.
-    public static func readPNG(_ url: URL) throws -> GrayscaleImage {
+    /// The most samples (width x height x channels) `readPNG` decodes by default: 2^27, far above
+    /// any preprocessed mammogram (8192 x 8192 is 2^26).
+    public static let defaultMaximumSamples = 1 << 27
+
+    /// Reads an 8- or 16-bit grayscale PNG (gray+alpha keeps the gray sample); colour images are
+    /// rejected, mammograms are single-channel. Images beyond
+    /// `maximumSamples`, and decompression bombs, are refused before they are inflated.
+    public static func readPNG(_ url: URL, maximumSamples: Int = defaultMaximumSamples) throws -> GrayscaleImage {
         var image = cpng_image()
         var message = [CChar](repeating: 0, count: 512)
-        guard cpng_read(url.path, &image, &message, message.count) == 0 else {
+        guard cpng_read(url.path, &image, UInt64(Swift.max(0, maximumSamples)), &message, message.count) == 0 else {
             throw ImagingError.unreadable(path: url.path, reason: cText(message))
         }
         defer { cpng_free(&image) }

@@ -40,12 +40,13 @@ public final class WordPieceTokenizer: @unchecked Sendable {
                 maskToken: String = "[MASK]", modelMaxLength: Int = 512) throws {
         var vocabulary: [String: Int] = [:]
         for (i, t) in tokens.enumerated() where vocabulary[t] == nil { vocabulary[t] = i }
-        for special in [unknownToken, separatorToken, classToken, paddingToken] where vocabulary[special] == nil {
+        var idsByBytes: [[UInt8]: Int] = [:]
+        for (i, t) in tokens.enumerated() where idsByBytes[Array(t.utf8)] == nil { idsByBytes[Array(t.utf8)] = i }
+        // Byte-exact: ids are looked up by bytes (String equality would also match other Unicode spellings).
+        for special in [unknownToken, separatorToken, classToken, paddingToken] where idsByBytes[Array(special.utf8)] == nil {
             throw TokenizerError.missingSpecialToken(special)
         }
         self.vocabulary = vocabulary
-        var idsByBytes: [[UInt8]: Int] = [:]
-        for (i, t) in tokens.enumerated() where idsByBytes[Array(t.utf8)] == nil { idsByBytes[Array(t.utf8)] = i }
         self.idsByBytes = idsByBytes
         self.tokens = tokens
         self.normalizer = normalizer
@@ -55,7 +56,7 @@ public final class WordPieceTokenizer: @unchecked Sendable {
         self.paddingToken = paddingToken
         self.maskToken = maskToken
         self.modelMaxLength = modelMaxLength
-        specialTokens = [unknownToken, separatorToken, classToken, paddingToken, maskToken].filter { vocabulary[$0] != nil }
+        specialTokens = [unknownToken, separatorToken, classToken, paddingToken, maskToken].filter { idsByBytes[Array($0.utf8)] != nil }
             .sorted { $0.count > $1.count }
     }
 

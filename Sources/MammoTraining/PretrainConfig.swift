@@ -99,6 +99,11 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
             do { text = try String(contentsOf: url, encoding: .utf8) } catch {
                 throw TrainingError.badConfiguration("\(url.path): cannot read: \(error.localizedDescription)")
             }
+            // Anchors and aliases let a few lines expand into an exponentially large tree (a "billion
+            // laughs" file); a training configuration needs neither.
+            if let line = Self.lineUsingAnchors(text) {
+                throw TrainingError.badConfiguration("\(url.path): line \(line): YAML anchors and aliases (&name, *name) are not accepted in a configuration")
+            }
             do {
                 guard let loaded = try Yams.load(yaml: text) else { return try decode([:], source: url.path) }
                 guard let mapping = loaded as? [String: Any] else { throw TrainingError.badConfiguration("\(url.path): the top level must be a mapping") }
@@ -119,6 +124,19 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         return try decode(tree, source: url?.path ?? "--set")
     }
 
+    /// The first line (from 1) holding a YAML anchor or alias outside a comment, if any.
+    static func lineUsingAnchors(_ text: String) -> Int? {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var previous: Character = " "
+            for c in line {
+                if c == "#" && previous.isWhitespace { break }
+                if (c == "&" || c == "*") && (previous.isWhitespace || "[{,".contains(previous)) { return index + 1 }
+                previous = c
+            }
+        }
+        return nil
+    }
+
     static func set(_ tree: [String: Any], path: ArraySlice<String>, value: Any) -> [String: Any] {
         var tree = tree
         guard let key = path.first else { return tree }
@@ -134,16 +152,33 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
             let parts = key.split(separator: "_")
             return ([String(parts.first ?? "")] + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
         }
-        func convert(_ value: Any) -> Any {
-            if let map = value as? [String: Any] { return Dictionary(uniqueKeysWithValues: map.map { (camel($0.key), convert($0.value)) }) }
-            if let list = value as? [Any] { return list.map(convert) }
+        func snake(_ key: String) -> String {
+            key.reduce(into: "") { out, c in if c.isUppercase { out += "_" + c.lowercased() } else { out.append(c) } }
+        }
+        // One spelling per setting: snake_case as in the files. Any other spelling (batchSize,
+        // batch__size) is refused, so two keys can never map to one setting.
+        func convert(_ value: Any, at path: String) throws -> Any {
+            if let map = value as? [String: Any] {
+                var out: [String: Any] = [:]
+                for (key, child) in map {
+                    let name = path.isEmpty ? key : "\(path).\(key)"
+                    guard snake(camel(key)) == key else {
+                        throw TrainingError.badConfiguration("\(source): '\(name)' is not a setting: settings are spelled in snake_case, e.g. '\(snake(camel(key)))'")
+                    }
+                    out[camel(key)] = try convert(child, at: name)
+                }
+                return out
+            }
+            if let list = value as? [Any] { return try list.map { try convert($0, at: path) } }
             return value
         }
-        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PretrainConfig())) as! [String: Any]
+        guard let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(PretrainConfig())) as? [String: Any],
+              let converted = try convert(tree, at: "") as? [String: Any] else {
+            throw TrainingError.badConfiguration("\(source): the configuration must be a mapping")
+        }
         let known = Set(defaults.keys)
-        let converted = convert(tree) as! [String: Any]
         for key in converted.keys where !known.contains(key) {
-            throw TrainingError.badConfiguration("\(source): unknown section '\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+            throw TrainingError.badConfiguration("\(source): unknown section '\(snake(key))' (known: \(known.sorted().map(snake).joined(separator: ", ")))")
         }
         // Field names by section, optional fields included (they are absent from the encoded defaults).
         let defaultsValue = PretrainConfig()
@@ -157,7 +192,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
             let section = String(path.split(separator: ".").last ?? "")
             for (key, value) in top {
                 if let known = fields[section], !known.isEmpty, !known.contains(key) {
-                    throw TrainingError.badConfiguration("\(source): unknown key '\(section).\(key)' (known: \(known.sorted().joined(separator: ", ")))")
+                    throw TrainingError.badConfiguration("\(source): unknown key '\(snake(section)).\(snake(key))' (known: \(known.map(snake).sorted().joined(separator: ", ")))")
                 }
                 if let sub = value as? [String: Any], let baseSub = base[key] as? [String: Any] {
                     out[key] = try merge(baseSub, sub, at: "\(path).\(key)")

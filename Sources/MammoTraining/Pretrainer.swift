@@ -74,7 +74,8 @@ public final class Pretrainer {
         }
         guard ["mammoclip", "clip"].contains(t.loss) else { throw TrainingError.badConfiguration("training.loss must be mammoclip or clip, got '\(t.loss)'") }
         output = URL(fileURLWithPath: config.output)
-        try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
+        // Rank 0 alone writes (the others read the tokenizer it saves there).
+        if rank == 0 { try OutputFolder.claim(output, as: .pretrainingRun) }
         let csv = URL(fileURLWithPath: config.data.csv), images = URL(fileURLWithPath: config.data.images)
         var notes: [String] = []
         var trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),

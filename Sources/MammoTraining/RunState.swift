@@ -24,7 +24,8 @@ public struct RunState: Codable, Equatable, Sendable {
 
 /// Checkpoints of a run under `output/checkpoints/step-NNNNNNN/` (model.safetensors,
 /// optimizer.safetensors, state.json), each written to a staging folder and renamed into place, with
-/// `output/checkpoints/latest` naming the newest; older ones beyond `keep` are removed.
+/// `output/checkpoints/latest` naming the newest; older ones beyond `keep` are removed. Files and
+/// folders are flushed to disk before each rename.
 struct Checkpointer {
     let directory: URL
     let keep: Int
@@ -45,9 +46,12 @@ struct Checkpointer {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(state).write(to: staging.appendingPathComponent("state.json"))
+            // On disk before the name points at it: a power cut leaves the previous checkpoint or this one.
+            try OutputFolder.flushTree(staging)
             try? fm.removeItem(at: final)
             try fm.moveItem(at: staging, to: final)
-            try writeAtomically(Data(name.utf8), to: latestURL)
+            try OutputFolder.flush(directory)
+            try writeAtomically(Data(name.utf8), to: latestURL, durable: true)
         } catch {
             try? fm.removeItem(at: staging)
             throw TrainingError.checkpoint(path: final.path, reason: "cannot write the checkpoint: \(error)")

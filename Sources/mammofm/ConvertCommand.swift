@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MammoModels
+import Torch
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,11 +16,15 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The checkpoint to convert.") var checkpoint: String
-    @Option(help: "The output directory (replaced atomically).") var out: String
+    @Option(help: ArgumentHelp("The output directory.",
+                               discussion: "Written beside, flushed to disk, then swapped in: an earlier model converted or trained by MammoFM there is replaced whole; a folder holding anything else is refused, never deleted."))
+    var out: String
     @Option(help: "A tokenizer folder with vocab.txt for the text encoder.") var tokenizer: String?
 
     func run() throws {
         global.apply()
+        // Refused before the (possibly long) load, not after it.
+        try OutputFolder.checkWritable(URL(fileURLWithPath: out), as: .model)
         let loaded = try MammoClipLoader.load(URL(fileURLWithPath: checkpoint), tokenizerDirectory: tokenizer.map { URL(fileURLWithPath: $0) })
         try MammoClipLoader.save(loaded.model, tokenizer: loaded.tokenizer, to: URL(fileURLWithPath: out))
         let config = loaded.model.config

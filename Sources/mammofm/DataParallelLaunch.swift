@@ -116,7 +116,10 @@ struct RankEnvironment {
         guard let timeout = Double(text), timeout > 0 else {
             throw RankError.environment("MAMMOFM_DISTRIBUTED_TIMEOUT must be a positive number of seconds, got '\(text)'")
         }
-        let store = try RendezvousStore.tcp(host: masterAddress, port: masterPort, worldSize: worldSize, isServer: rank == 0, timeout: timeout)
+        // Rank 0's store listens on MASTER_ADDR only (127.0.0.1 for runs on one machine) unless
+        // MAMMOFM_STORE_LISTEN names another address (0.0.0.0: every interface).
+        let store = try RendezvousStore.tcp(host: masterAddress, port: masterPort, worldSize: worldSize, isServer: rank == 0, timeout: timeout,
+                                            listenHost: .some(environment["MAMMOFM_STORE_LISTEN"] ?? masterAddress))
         // Gloo binds to this address; on one machine the loopback one, elsewhere the hostname's unless told.
         let loopback = masterAddress == "localhost" || masterAddress.hasPrefix("127.")
         let interface = environment["MAMMOFM_GLOO_HOST"] ?? (loopback ? "127.0.0.1" : nil)

@@ -64,10 +64,15 @@ struct DicomDecodeCommand: ParsableCommand {
     @Option(help: "stored, modality (Modality LUT / rescale) or voi (then the VOI LUT or window).") var stage: Stage = .stored
     @Option(help: "Which window or VOI LUT to apply.") var windowIndex = 0
     @Option(help: "Which frame of a multi-frame image (default: all).") var frame: Int?
+    @Option(help: "The largest decoded frame accepted, in MiB (default 256).") var maxFrameMegabytes: Int?
+
+    func validate() throws {
+        if let maxFrameMegabytes, !(1...65536).contains(maxFrameMegabytes) { throw ValidationError("--max-frame-megabytes must be in 1...65536") }
+    }
 
     func run() throws {
         global.apply()
-        let image = try DicomImage(contentsOf: URL(fileURLWithPath: file))
+        let image = try DicomImage(contentsOf: URL(fileURLWithPath: file), limits: maxFrameMegabytes.map(DicomLimits.frame(megabytes:)) ?? .standard)
         var pixels = try frame.map { try image.frame($0) } ?? image.stored
         if pixels.size(0) == 1 && frame == nil { pixels = try pixels.squeeze(0) }
         let url = URL(fileURLWithPath: out)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MammoDownstream
 import MammoEvaluation
+import MammoImaging
 import MammoModels
 import Torch
 
@@ -22,8 +23,15 @@ struct DownstreamOptions: ParsableArguments {
     var featureCache: String?
     @Option(help: "Levels to score, comma-separated: image, breast, exam (default: findings per image and breast, others per breast).")
     var levels: String?
-    @Option(help: "Folder for result.json, report.html and predictions/.") var out: String?
+    @Option(help: ArgumentHelp("Folder for result.json, report.html and predictions/.",
+                               discussion: "A new or empty folder, or an earlier results folder of MammoFM, whose files of the same names are replaced; any other folder is refused, never overwritten."))
+    var out: String?
     @Flag(help: "Print the result document as JSON.") var json = false
+
+    /// Refuses, before any work, an --out folder that is not MammoFM's results folder, and marks it.
+    func claimOutput() throws {
+        if let out { try OutputFolder.claim(URL(fileURLWithPath: out), as: .results) }
+    }
 
     func loadDataset() throws -> LabelledDataset {
         try LabelledDataset.read(format: format, url: URL(fileURLWithPath: dataset)).withValidation(fraction: validationFraction)
@@ -73,6 +81,18 @@ struct DownstreamOptions: ParsableArguments {
         return features
     }
 
+    /// Reports the images whose files could not be read (standard error, OUT/errors.csv) and returns
+    /// the note for the result; nil when every image was read.
+    func reportUnreadable(_ features: FeatureSet) throws -> String? {
+        guard !features.failures.isEmpty else { return nil }
+        for failure in features.failures { FileHandle.standardError.write(Data("skipped \(failure.reason)\n".utf8)) }
+        if let out {
+            try CSVFile.write([["path", "reason"]] + features.failures.map { [$0.path, $0.reason] },
+                              to: URL(fileURLWithPath: out).appendingPathComponent("errors.csv"))
+        }
+        return "\(features.failures.count) images could not be read and were left out" + (out.map { " (reasons in \($0)/errors.csv)" } ?? "")
+    }
+
     /// Runs the scoring of one task; a task the data cannot score (one class in a split, say) becomes a
     /// note in the result instead of ending the whole command.
     func scored(_ task: ClassificationTask, _ body: () throws -> [EvaluationEntry]) throws -> (entries: [EvaluationEntry], note: String?) {
@@ -94,8 +114,12 @@ struct DownstreamOptions: ParsableArguments {
         try PredictionsFile.write(predictions, task: task, to: URL(fileURLWithPath: out).appendingPathComponent("predictions/\(words.joined(separator: "-")).csv"))
     }
 
-    /// Writes and prints the document.
-    func emit(_ document: EvaluationDocument) throws { try DownstreamSummary.emit(document, out: out, json: json) }
+    /// Writes and prints the document; then, when images were left out, exits with their count (at
+    /// most 100) so a script sees a partial result.
+    func emit(_ document: EvaluationDocument, unreadableImages: Int = 0) throws {
+        try DownstreamSummary.emit(document, out: out, json: json)
+        if unreadableImages > 0 { throw ExitCode(Int32(min(unreadableImages, 100))) }
+    }
 }
 
 /// --levels: comma-separated image, breast, exam; nil when not given (the task's defaults apply).

@@ -13,7 +13,8 @@ struct EmbedCommand: ParsableCommand {
         PNG already at the model's input size, or a DICOM file, which goes through the preprocessing the model \
         was trained with first; pixels are normalised as the reference does (3 channels, per-image \
         min-max, mean 0.3089279, std 0.25053555408335154). Embeddings are projected and L2-normalised, in \
-        input order.
+        input order. An image that cannot be read is reported with its reason (under "errors" with --json) \
+        and the others are embedded; the exit status is then the number of failed images (at most 100).
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -31,7 +32,7 @@ struct EmbedCommand: ParsableCommand {
         global.apply()
         let pipeline = try MammoClipPipeline(path: URL(fileURLWithPath: model), tokenizerDirectory: tokenizer.map { URL(fileURLWithPath: $0) })
         let config = pipeline.model.config.image
-        let pixels = try images.map { path -> Tensor in
+        func load(_ path: String) throws -> Tensor {
             let url = URL(fileURLWithPath: path)
             if Preprocessor.isDicom(url) {
                 // DICOM: the preprocessing the model was trained with, at its input size.
@@ -46,6 +47,18 @@ struct EmbedCommand: ParsableCommand {
             }
             return try image.tensor()
         }
+        // One bad file is reported, not the end of the batch.
+        var pixels: [Tensor] = [], embedded: [String] = [], errors: [[String: String]] = []
+        for path in images {
+            do {
+                pixels.append(try load(path))
+                embedded.append(path)
+            } catch {
+                errors.append(["path": path, "reason": "\(error)"])
+                FileHandle.standardError.write(Data("skipped \(error)\n".utf8))
+            }
+        }
+        let failed = errors.isEmpty ? nil : ExitCode(Int32(min(errors.count, 100)))
         let imageEmbeddings = pixels.isEmpty ? nil : try pipeline.embed(images: pixels)
         let textEmbeddings = texts.isEmpty ? nil : try pipeline.embed(texts: texts)
         func rows(_ t: Tensor?) throws -> [[Float]] {
@@ -55,19 +68,26 @@ struct EmbedCommand: ParsableCommand {
             return stride(from: 0, to: values.count, by: width).map { Array(values[$0..<($0 + width)]) }
         }
         if json {
-            let object = ["image": try rows(imageEmbeddings), "text": try rows(textEmbeddings)]
-            try printJSON(object, formatting: [.sortedKeys])
+            // With failures, "image_paths" says which input each row is and "errors" why the others are missing.
+            struct Output: Encodable {
+                var image: [[Float]], text: [[Float]], imagePaths: [String]?, errors: [[String: String]]?
+                enum CodingKeys: String, CodingKey { case image, text, imagePaths = "image_paths", errors }
+            }
+            try printJSON(Output(image: try rows(imageEmbeddings), text: try rows(textEmbeddings),
+                                 imagePaths: errors.isEmpty ? nil : embedded, errors: errors.isEmpty ? nil : errors), formatting: [.sortedKeys])
+            if let failed { throw failed }
             return
         }
-        for (path, row) in zip(images, try rows(imageEmbeddings)) { print("image \(path): \(row.count) dims [\(preview(row))]") }
+        for (path, row) in zip(embedded, try rows(imageEmbeddings)) { print("image \(path): \(row.count) dims [\(preview(row))]") }
         for (text, row) in zip(texts, try rows(textEmbeddings)) { print("text \"\(text)\": \(row.count) dims [\(preview(row))]") }
         if let imageEmbeddings, let textEmbeddings {
             let similarity = try rows(imageEmbeddings.matmul(textEmbeddings.t))
             print("cosine similarity (rows: images, columns: texts)")
-            for (path, row) in zip(images, similarity) {
+            for (path, row) in zip(embedded, similarity) {
                 print(row.map { String(format: "%7.4f", $0) }.joined(separator: " ") + "  " + path)
             }
         }
+        if let failed { throw failed }
     }
 
     func preview(_ row: [Float]) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MammoEvaluation
+import Torch
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,7 +26,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Levels, comma-separated: image, breast, exam (default per task).") var levels: String?
     @Option(help: "Share of training patients moved to validation when the dataset has no validation split.") var validationFraction = 0.1
     @Option(help: "Patient-level bootstrap resamples (0: DeLong only).") var bootstrap = 2000
-    @Option(help: "Folder for result.json and report.html.") var out: String?
+    @Option(help: ArgumentHelp("Folder for result.json and report.html.",
+                               discussion: "A new or empty folder, or an earlier results folder of MammoFM, whose files of the same names are replaced; any other folder is refused, never overwritten."))
+    var out: String?
     @Flag(help: "Print the result document as JSON.") var json = false
 
     func validate() throws {
@@ -39,6 +42,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try OutputFolder.claim(URL(fileURLWithPath: out), as: .results) }
         let data = try LabelledDataset.read(format: format, url: URL(fileURLWithPath: dataset)).withValidation(fraction: validationFraction)
         let task = try ClassificationTask.named(task)
         guard data.tasks.contains(task) else { throw ValidationError("the \(data.format) dataset has no '\(task.name)' labels") }

@@ -32,6 +32,7 @@ struct FineTuneCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
+        try data.claimOutput()
         let share = try parseFraction(fraction)
         let dataset = try data.loadDataset().withTrainingFraction(share, seed: seed)
         let tasks = try data.selectedTasks(dataset)
@@ -53,7 +54,7 @@ struct FineTuneCommand: ParsableCommand {
                 let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
                 let reporter = ProgressReporter(total: stepsPerEpoch * settings.epochs, unit: "steps")
                 var last = 0
-                try tuner.train(train, checkpoint: out.appendingPathComponent("checkpoints/\(task.name)")) { p in
+                try tuner.train(train, checkpoint: out.appendingPathComponent("checkpoints/\(task.name)"), weightsHash: hash) { p in
                     reporter.advance(by: p.step - last, note: String(format: "%@ epoch %d/%d loss %.4f", task.name, p.epoch, p.epochs, p.loss))
                     last = p.step
                 }

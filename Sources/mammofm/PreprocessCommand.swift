@@ -12,17 +12,25 @@ struct PreprocessCommand: ParsableCommand {
         Outputs go to DIR/images (PNG + JSON sidecar each), DIR/manifest.csv and DIR/errors.csv. A run that \
         was interrupted continues where it stopped: finished files are skipped. Output names are hashes of the \
         source paths; --keep-identifiers names them by patient and SOP Instance UID instead.
+
+        A file that cannot be read (damaged, unsupported, larger than --max-frame-megabytes) is listed in \
+        DIR/errors.csv with its reason and the others go on; the exit status is then the number of failed \
+        files (at most 100). DIR must be new, empty or a folder this command wrote; any other folder is \
+        refused, never overwritten.
         """)
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "A directory of DICOM files or a CSV listing them.") var input: String
-    @Option(help: "The output directory.") var out: String
+    @Option(help: ArgumentHelp("The output directory.",
+                               discussion: "New, empty, or a folder preprocess wrote (resumed: finished files are skipped); any other folder is refused, never overwritten."))
+    var out: String
     @Option(help: "mammoclip (the reference's steps, 8-bit) or standard (16-bit).") var profile: PreprocessingProfile = .mammoclip
     @Option(help: "Output size HEIGHTxWIDTH.") var size = "1520x912"
     @Flag(help: "standard profile: stretch to the size like the reference instead of padding.") var stretch = false
     @Option(help: "Files decoded in parallel (default: all cores).") var jobs: Int?
     @Flag(help: "Name outputs by patient ID and SOP Instance UID (identifying).") var keepIdentifiers = false
     @Flag(help: "Name outputs after the source file: images/<file name>.png (for files already named by image id).") var keepFileNames = false
+    @Option(help: "The largest decoded frame accepted, in MiB (default 256; larger files are recorded as failed).") var maxFrameMegabytes: Int?
 
     func parsedSize() throws -> (Int, Int) {
         guard let parsed = parseHeightByWidth(size), [parsed.height, parsed.width].allSatisfy({ $0 >= 16 && $0 <= 8192 }) else {
@@ -34,6 +42,8 @@ struct PreprocessCommand: ParsableCommand {
     func validate() throws {
         _ = try parsedSize()
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let maxFrameMegabytes, !(1...65536).contains(maxFrameMegabytes) { throw ValidationError("--max-frame-megabytes must be in 1...65536") }
+        if keepFileNames && keepIdentifiers { throw ValidationError("give --keep-file-names or --keep-identifiers, not both") }
     }
 
     func run() throws {
@@ -48,6 +58,7 @@ struct PreprocessCommand: ParsableCommand {
         var preprocessor = Preprocessor(outputDirectory: URL(fileURLWithPath: out), profile: profile, width: width, height: height,
                                         stretch: stretch, keepIdentifiers: keepIdentifiers)
         preprocessor.keepFileNames = keepFileNames
+        if let maxFrameMegabytes { preprocessor.limits = .frame(megabytes: maxFrameMegabytes) }
         FileHandle.standardError.write(Data("preprocess: \(inputs.count) files, profile \(profile.rawValue), \(height)x\(width), \(workers) jobs\n".utf8))
         let progress = ProgressReporter(total: inputs.count, unit: "files")
         let lock = NSLock()
@@ -59,6 +70,8 @@ struct PreprocessCommand: ParsableCommand {
         progress.finish()
         print("\(summary.processed) processed, \(summary.skipped) already done, \(summary.failed.count) failed -> \(out)/manifest.csv"
               + (summary.failed.isEmpty ? "" : ", reasons in \(out)/errors.csv"))
+        // The exit status counts the failed files, so a script sees a partial batch.
+        if !summary.failed.isEmpty { throw ExitCode(Int32(min(summary.failed.count, 100))) }
     }
 }
 

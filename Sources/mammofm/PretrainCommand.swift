@@ -11,7 +11,9 @@ struct PretrainCommand: ParsableCommand {
         Reads a YAML configuration (configs/pretrain/*.yaml) and `--set section.key=value` overrides. \
         Writes OUTPUT/metrics.jsonl, OUTPUT/checkpoints/, OUTPUT/best and OUTPUT/final (converted model \
         folders that `embed` reads) and OUTPUT/tokenizer. Started again with the same configuration, a run \
-        continues from its latest checkpoint and ends with the same weights as an uninterrupted one.
+        continues from its latest checkpoint and ends with the same weights as an uninterrupted one. OUTPUT must \
+        be new, empty or a MammoFM pretraining run (of the same configuration, to resume); any other folder is \
+        refused, never overwritten. best/ and final/ are written beside, flushed and swapped in whole.
 
         Data parallel: `--nproc-per-node N` trains on N processes of this machine (each takes \
         training.batch_size samples of a global batch N times as large; gradients and embeddings are \

@@ -42,7 +42,8 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let dataset = try data.loadDataset()
+        try data.claimOutput()
+        var dataset = try data.loadDataset()
         let tasks = try data.selectedTasks(dataset)
         let modelURL = URL(fileURLWithPath: model)
         let pipeline = try MammoClipPipeline(path: modelURL)
@@ -61,9 +62,16 @@ struct ProbeCommand: ParsableCommand {
         configuration["fractions"] = fractionList.map { String(format: "%g%%", $0 * 100) }.joined(separator: ", ")
         configuration["seeds"] = seeds
         var document = EvaluationDocument(command: "probe", model: model, modelHash: encoders[0].hash, dataset: dataset, configuration: configuration)
+        var unreadable = 0
         for encoder in encoders {
             let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset,
                                                     batchNormCalibrationImages: encoder.calibration)
+            // Unreadable images are the same for every encoder: reported and left out once.
+            if let note = try data.reportUnreadable(features) {
+                document.notes.append(note)
+                unreadable = features.failures.count
+                dataset = dataset.removingImages(features.failedImageIDs)
+            }
             for task in tasks {
                 let levelList = data.levels(for: task)
                 for fraction in fractionList {
@@ -86,6 +94,6 @@ struct ProbeCommand: ParsableCommand {
                 }
             }
         }
-        try data.emit(document)
+        try data.emit(document, unreadableImages: unreadable)
     }
 }

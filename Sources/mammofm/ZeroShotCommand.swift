@@ -25,15 +25,18 @@ struct ZeroShotCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let dataset = try data.loadDataset()
-        let tasks = try data.selectedTasks(dataset)
+        try data.claimOutput()
+        let listed = try data.loadDataset()
+        let tasks = try data.selectedTasks(listed)
         let sets = try (prompts.isEmpty ? ["reference", "ensemble"] : prompts).map { name in
             try PromptSet.builtIn(name) ?? PromptSet.read(URL(fileURLWithPath: name))
         }
         let modelURL = URL(fileURLWithPath: model)
         let pipeline = try MammoClipPipeline(path: modelURL)
         let hash = try WeightsHash.of(file: modelURL.appendingPathComponent("model.safetensors"))
-        let features = try data.extractFeatures(model: pipeline.model, modelHash: hash, dataset: dataset)
+        let features = try data.extractFeatures(model: pipeline.model, modelHash: hash, dataset: listed)
+        let unreadable = try data.reportUnreadable(features)
+        let dataset = listed.removingImages(features.failedImageIDs)
         let classifier = ZeroShotClassifier(pipeline: pipeline)
         var document = EvaluationDocument(command: "zeroshot", model: model, modelHash: hash, dataset: dataset,
                                           configuration: ["prompt sets": sets.map(\.name).joined(separator: ", "),
@@ -60,6 +63,7 @@ struct ZeroShotCommand: ParsableCommand {
             document.entries += outcome.entries
             if let note = outcome.note { document.notes.append(note) }
         }
-        try data.emit(document)
+        if let unreadable { document.notes.append(unreadable) }
+        try data.emit(document, unreadableImages: features.failures.count)
     }
 }

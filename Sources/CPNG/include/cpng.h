@@ -23,7 +23,10 @@ typedef struct {
     uint16_t *samples;
 } cpng_image;
 
-int cpng_read(const char *path, cpng_image *out, char *error, size_t error_len);
+/* Refuses, before inflating anything, an image of more than `max_samples` samples (width x height x
+ * channels) or one whose decoded rows could not come from a file of this size (deflate expands at most
+ * 1032 times): a decompression bomb is an error, not an allocation. */
+int cpng_read(const char *path, cpng_image *out, uint64_t max_samples, char *error, size_t error_len);
 void cpng_free(cpng_image *image);
 /* Writes a grayscale PNG of 8 or 16 bits per sample (8-bit samples must be <= 255). */
 int cpng_write_gray(const char *path, const uint16_t *samples, int width, int height, int bit_depth, char *error,

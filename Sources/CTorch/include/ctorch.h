@@ -263,9 +263,11 @@ typedef struct ct_group_opaque *ct_group;
 bool ct_distributed_available(void);
 /* An in-memory store shared by ranks that are threads of one process. */
 ct_status ct_store_in_process(ct_store *out);
-/* A TCP store: rank 0 serves (is_server), the others connect to host:port. */
+/* A TCP store: rank 0 serves (is_server), the others connect to host:port. The server listens on
+ * listen_host only (e.g. "127.0.0.1"); NULL listens on every interface, as libtorch does by default.
+ * libtorch 1.13 cannot be given a listening socket: there listen_host must be NULL. */
 ct_status ct_store_tcp(const char *host, int port, int world_size, bool is_server, double timeout_seconds,
-                       ct_store *out);
+                       const char *listen_host, ct_store *out);
 void ct_store_free(ct_store s);
 /* interface_host: the address Gloo binds to (e.g. "127.0.0.1"); NULL resolves this machine's hostname. */
 ct_status ct_group_gloo(ct_store store, int rank, int size, const char *interface_host, double timeout_seconds,

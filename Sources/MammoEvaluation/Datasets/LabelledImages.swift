@@ -103,6 +103,13 @@ public struct LabelledDataset: Sendable {
     /// The images of one split.
     public func images(in split: DataSplit) -> [LabelledImage] { images.filter { $0.split == split } }
 
+    /// The dataset without the images `ids` (e.g. images whose files could not be read).
+    public func removingImages(_ ids: Set<String>) -> LabelledDataset {
+        var copy = self
+        copy.images.removeAll { ids.contains($0.imageID) }
+        return copy
+    }
+
     /// A copy in which `fraction` of the training patients (chosen by a seeded hash, so the choice is
     /// stable across runs and machines) become the validation split. Used for datasets whose official
     /// split has no validation part (VinDr-Mammo, RSNA folds); a no-op when validation images exist.

@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// One evaluated configuration: a task scored by one method (zero-shot prompts, a probe at a data
 /// fraction and seed, a fine-tuned model, a predictions file).
@@ -86,13 +87,20 @@ public struct EvaluationDocument: Codable, Sendable {
         }
     }
 
-    /// Writes `result.json` and `report.html` into `directory` (each atomically: temporary file, then rename).
-    public func write(to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    /// The JSON encoding of result files and of every command's `--json` output: undefined values
+    /// (an NPV with no negative calls, say) are written as "nan", infinities as "inf" and "-inf".
+    public static func jsonEncoder(formatting: JSONEncoder.OutputFormatting = [.prettyPrinted, .sortedKeys]) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = formatting
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(self).write(to: directory.appendingPathComponent("result.json"), options: .atomic)
-        try Data(EvaluationHTML.render(self).utf8).write(to: directory.appendingPathComponent("report.html"), options: .atomic)
+        return encoder
+    }
+
+    /// Writes `result.json` and `report.html` into `directory` (each atomically: temporary file, then
+    /// rename). The folder must be new, empty or a MammoFM results folder; other files there are kept.
+    public func write(to directory: URL) throws {
+        try OutputFolder.claim(directory, as: .results)
+        try writeAtomically(Self.jsonEncoder().encode(self), to: directory.appendingPathComponent("result.json"))
+        try writeAtomically(Data(EvaluationHTML.render(self).utf8), to: directory.appendingPathComponent("report.html"))
     }
 }

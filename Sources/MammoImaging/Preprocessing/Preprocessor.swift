@@ -46,6 +46,8 @@ public struct Preprocessor: Sendable {
     /// Name outputs after the source file (`images/<file name without extension>.png`), for sources whose
     /// names are already non-identifying ids (the synthetic cohort's image ids, a data set's image ids).
     public var keepFileNames = false
+    /// The largest image decoded (larger ones are recorded as failed inputs).
+    public var limits = DicomLimits.standard
 
     public init(outputDirectory: URL, profile: PreprocessingProfile, width: Int = 912, height: Int = 1520, stretch: Bool = false,
                 keepIdentifiers: Bool = false) {
@@ -69,6 +71,9 @@ public struct Preprocessor: Sendable {
             var files: [(URL, String)] = []
             let base = input.standardizedFileURL.path
             for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+                // Hidden names are temporary files of an unfinished write (".NAME.PID.tmp") or system
+                // files (macOS "._" forks), never inputs.
+                if url.lastPathComponent.hasPrefix(".") { continue }
                 if isDicom(url) { files.append((url, String(url.standardizedFileURL.path.dropFirst(base.count + 1)))) }
             }
             return files.sorted { $0.1 < $1.1 }
@@ -120,18 +125,25 @@ public struct Preprocessor: Sendable {
         return record
     }
 
+    /// The output PNG of a source (relative to the output folder); by identifiers it needs the metadata.
+    func outputName(for name: String, metadata m: DicomMetadata?) -> String {
+        if keepFileNames {
+            return "images/" + Self.safeName(URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent) + ".png"
+        } else if keepIdentifiers, let m {
+            let patient = Self.safeName(m.patientID ?? "unknown-patient"), sop = Self.safeName(m.sopInstanceUID ?? Self.pseudonym(name))
+            return "images/\(patient)/\(sop).png"
+        }
+        return "images/" + Self.pseudonym(name) + ".png"
+    }
+
     /// Processes one file; writes the PNG, then the sidecar (its presence marks the file done).
-    public func process(_ url: URL, name: String) throws -> PreprocessedRecord {
-        let image = try DicomImage(contentsOf: url)
+    /// `claim` is asked for the output name first and refuses a name another source already has.
+    public func process(_ url: URL, name: String, claim: (String) throws -> Void = { _ in }) throws -> PreprocessedRecord {
+        let image = try DicomImage(contentsOf: url, limits: limits)
         let (pixels, geometry) = try profile.apply(image, width: width, height: height, stretch: stretch)
         let m = image.metadata
-        var relative = "images/" + Self.pseudonym(name) + ".png"
-        if keepFileNames {
-            relative = "images/" + Self.safeName(URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent) + ".png"
-        } else if keepIdentifiers {
-            let patient = Self.safeName(m.patientID ?? "unknown-patient"), sop = Self.safeName(m.sopInstanceUID ?? Self.pseudonym(name))
-            relative = "images/\(patient)/\(sop).png"
-        }
+        let relative = outputName(for: name, metadata: m)
+        try claim(relative)
         let pngURL = outputDirectory.appendingPathComponent(relative)
         try FileManager.default.createDirectory(at: pngURL.deletingLastPathComponent(), withIntermediateDirectories: true)
         let values = try pixels.to(.int32).toArray(Int32.self).map { UInt16(clamping: $0) }
@@ -153,14 +165,42 @@ public struct Preprocessor: Sendable {
     }
 
     /// Runs every input on `jobs` threads; `progress` is called after each file (from any thread).
+    /// The output folder must be new, empty or a MammoFM preprocessed folder (resumed: finished files
+    /// are skipped); anything else is refused before a file is written. With `keepFileNames`, two
+    /// inputs that map to one output name are refused before any work; with `keepIdentifiers`, a
+    /// second file of the same patient and SOP Instance UID is recorded as failed, not written over
+    /// the first.
     public func run(_ inputs: [(url: URL, name: String)], jobs: Int, progress: @Sendable (_ done: Int, _ failed: Int) -> Void = { _, _ in }) throws -> Summary {
+        if keepFileNames {
+            var owner: [String: String] = [:]
+            for input in inputs {
+                let output = outputName(for: input.name, metadata: nil)
+                if let first = owner[output] {
+                    throw ImagingError.unwritable(path: outputDirectory.appendingPathComponent(output).path,
+                                                  reason: "--keep-file-names maps both \(first) and \(input.name) to this name; rename one, or drop --keep-file-names")
+                }
+                owner[output] = input.name
+            }
+        }
+        try OutputFolder.claim(outputDirectory, as: .preprocessed)
         try FileManager.default.createDirectory(at: outputDirectory.appendingPathComponent("images"), withIntermediateDirectories: true)
+        Self.removeTemporaryFiles(under: outputDirectory.appendingPathComponent("images"))
         final class State: @unchecked Sendable {
             let lock = NSLock()
             var summary = Summary()
             var next = 0
+            var owners: [String: String] = [:]
         }
         let state = State()
+        // Output names of this run's sources, so that no two sources write one file.
+        let claim: @Sendable (String, String) throws -> Void = { output, source in
+            state.lock.lock()
+            defer { state.lock.unlock() }
+            if let first = state.owners[output], first != source {
+                throw ImagingError.unwritable(path: output, reason: "\(first) already maps to this output name (same patient and SOP Instance UID?); not written over it")
+            }
+            state.owners[output] = source
+        }
         let workers = Swift.max(1, Swift.min(jobs, inputs.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             Torch.initializeThread()
@@ -175,10 +215,13 @@ public struct Preprocessor: Sendable {
                 var failure: String?
                 var skipped = false
                 if let done = finishedRecord(for: name) {
-                    record = done
-                    skipped = true
+                    do {
+                        try claim(done.output, name)
+                        record = done
+                        skipped = true
+                    } catch { failure = "\(error)" }
                 } else {
-                    do { record = try process(url, name: name) } catch { failure = "\(error)" }
+                    do { record = try process(url, name: name) { try claim($0, name) } } catch { failure = "\(error)" }
                 }
                 state.lock.lock()
                 if let record { state.summary.records.append(record) }
@@ -195,6 +238,15 @@ public struct Preprocessor: Sendable {
         try writeManifest(summary.records)
         try writeErrors(summary.failed)
         return summary
+    }
+
+    /// Removes what an interrupted write left (".NAME.PID-XXXXXXXX.tmp", ".NAME.PID.tmp"): names only
+    /// MammoFM's atomic writes use, inside a folder MammoFM owns.
+    static func removeTemporaryFiles(under folder: URL) {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
+        for case let url as URL in walker where url.lastPathComponent.hasPrefix(".") && url.lastPathComponent.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: url)
+        }
     }
 
     func writeManifest(_ records: [PreprocessedRecord]) throws {

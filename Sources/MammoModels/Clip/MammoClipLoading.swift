@@ -20,6 +20,8 @@ public enum MammoClipLoader {
     /// vocab.txt beside the checkpoint is used when present.
     public static func load(_ path: URL, tokenizerDirectory: URL? = nil) throws -> LoadedMammoClip {
         var isDirectory: ObjCBool = false
+        // A save killed between its two renames leaves the previous model beside the name.
+        try? OutputFolder.recoverInterruptedSwap(path)
         guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
             throw TorchError.io(path: path.path, reason: "no such file or directory")
         }
@@ -91,8 +93,19 @@ public enum MammoClipLoader {
         }
         let image = try EfficientNetConfig.infer(fromShapes: shapes("image_encoder."))
         let text = shapes("text_encoder.text_encoder.")
-        guard let words = text["embeddings.word_embeddings.weight"], let positions = text["embeddings.position_embeddings.weight"],
-              let types = text["embeddings.token_type_embeddings.weight"], let intermediate = text["encoder.layer.0.intermediate.dense.weight"] else {
+        // Ranks are checked before any dimension is read: a checkpoint's shapes are input.
+        func matrix(_ shapes: [String: [Int]], _ key: String, prefix: String) throws -> [Int]? {
+            guard let found = shapes[key] else { return nil }
+            guard found.count == 2, found.allSatisfy({ $0 > 0 }) else {
+                throw ModelError.unrecognisedWeights(source: source, reason: "\(prefix)\(key) has shape \(found); a matrix of positive dimensions was expected")
+            }
+            return found
+        }
+        let textPrefix = "text_encoder.text_encoder."
+        guard let words = try matrix(text, "embeddings.word_embeddings.weight", prefix: textPrefix),
+              let positions = try matrix(text, "embeddings.position_embeddings.weight", prefix: textPrefix),
+              let types = try matrix(text, "embeddings.token_type_embeddings.weight", prefix: textPrefix),
+              let intermediate = try matrix(text, "encoder.layer.0.intermediate.dense.weight", prefix: textPrefix) else {
             throw ModelError.unrecognisedWeights(source: source, reason: "no BERT text encoder under text_encoder.text_encoder.*")
         }
         var layers = 0
@@ -100,7 +113,7 @@ public enum MammoClipLoader {
         let hidden = words[1]
         let bert = BertConfig(vocabSize: words[0], hiddenSize: hidden, numHiddenLayers: layers, numAttentionHeads: Swift.max(1, hidden / 64),
                               intermediateSize: intermediate[0], maxPositionEmbeddings: positions[0], typeVocabSize: types[0])
-        guard let projection = state["image_projection.projection.weight"]?.shape else {
+        guard let projection = try matrix(shapes("image_projection."), "projection.weight", prefix: "image_projection.") else {
             throw ModelError.unrecognisedWeights(source: source, reason: "no image_projection.projection.weight")
         }
         let textConfig = stored?["text_encoder"]?.dictionary
@@ -119,22 +132,15 @@ public enum MammoClipLoader {
             temperature: stored?["temperature"]?.doubleValue ?? 0.07, maximumLogitScale: 100)
     }
 
-    /// Writes the converted layout atomically: config.json, model.safetensors and the tokenizer files.
+    /// Writes the converted layout (config.json, model.safetensors and the tokenizer files) as a
+    /// whole: flushed to disk, then swapped into place. A folder at `directory` that is not a MammoFM
+    /// model is refused (never deleted); a MammoFM model there is replaced.
     public static func save(_ model: MammoClip, tokenizer: WordPieceTokenizer?, to directory: URL) throws {
-        let fm = FileManager.default
-        let staging = directory.deletingLastPathComponent().appendingPathComponent(".\(directory.lastPathComponent).partial-\(getpid())")
-        try? fm.removeItem(at: staging)
-        do {
-            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
+        try OutputFolder.replace(directory, as: .model, durable: true) { staging in
             try model.config.jsonData().write(to: staging.appendingPathComponent("config.json"))
             try Safetensors.write(model.stateDict(), metadata: ["format": "pt", "mammofm.model": model.config.name],
                                   to: staging.appendingPathComponent("model.safetensors"))
             if let tokenizer { try tokenizer.save(to: staging) }
-            if fm.fileExists(atPath: directory.path) { try fm.removeItem(at: directory) }
-            try fm.moveItem(at: staging, to: directory)
-        } catch {
-            try? fm.removeItem(at: staging)
-            throw error
         }
     }
 }

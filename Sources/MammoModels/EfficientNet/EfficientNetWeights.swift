@@ -18,18 +18,27 @@ extension EfficientNetConfig {
     /// prefix): first among B0-B7, then any width/depth coefficients that reproduce every block.
     /// `nominalImageSize` (for static padding) defaults to the matching variant's, else 224.
     public static func infer(fromShapes shapes: [String: [Int]], nominalImageSize: Int? = nil) throws -> EfficientNetConfig {
-        guard let stem = shapes["_conv_stem.weight"], stem.count == 4, let head = shapes["_conv_head.weight"] else {
+        // Ranks are checked before any dimension is read: a checkpoint's shapes are input.
+        func shape(_ key: String, rank: Int) throws -> [Int]? {
+            guard let found = shapes[key] else { return nil }
+            guard found.count == rank else {
+                throw ModelError.invalidConfiguration("\(key) has shape \(found) (rank \(found.count)); an EfficientNet stores it with rank \(rank)")
+            }
+            return found
+        }
+        guard let stem = try shape("_conv_stem.weight", rank: 4), let head = try shape("_conv_head.weight", rank: 4) else {
             throw ModelError.invalidConfiguration("not an EfficientNet state dict: _conv_stem.weight or _conv_head.weight missing")
         }
         var layout: [[Int]] = []
         var index = 0
-        while let project = shapes["_blocks.\(index)._project_conv.weight"], let depthwise = shapes["_blocks.\(index)._depthwise_conv.weight"] {
-            let input = shapes["_blocks.\(index)._expand_conv.weight"]?[1] ?? depthwise[0]
+        while let project = try shape("_blocks.\(index)._project_conv.weight", rank: 4),
+              let depthwise = try shape("_blocks.\(index)._depthwise_conv.weight", rank: 4) {
+            let input = try shape("_blocks.\(index)._expand_conv.weight", rank: 4)?[1] ?? depthwise[0]
             layout.append([input, project[0], depthwise[2], depthwise[0]])
             index += 1
         }
         guard !layout.isEmpty else { throw ModelError.invalidConfiguration("EfficientNet state dict has no _blocks") }
-        let numClasses = shapes["_fc.weight"]?[0]
+        let numClasses = try shape("_fc.weight", rank: 2)?[0]
         func matches(_ c: EfficientNetConfig) -> Bool {
             c.stemChannels == stem[0] && c.featureChannels == head[0] && c.blockLayout == layout
         }

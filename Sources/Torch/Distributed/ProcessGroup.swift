@@ -20,13 +20,22 @@ public final class RendezvousStore: @unchecked Sendable {
     }
 
     /// A TCP store: rank 0 serves on `port` (`isServer`) and waits for the others, which connect to
-    /// `host`:`port`. Throws when the peers do not meet within `timeout` seconds.
-    public static func tcp(host: String, port: Int, worldSize: Int, isServer: Bool, timeout: Double = 300) throws -> RendezvousStore {
+    /// `host`:`port`. Throws when the peers do not meet within `timeout` seconds. The server listens
+    /// on `listenHost` only (default: `host`, so a run on one machine with host 127.0.0.1 is not
+    /// reachable from the network); nil listens on every interface. With Debian's libtorch 1.13,
+    /// which cannot be given a listening socket, the server always listens on every interface.
+    public static func tcp(host: String, port: Int, worldSize: Int, isServer: Bool, timeout: Double = 300,
+                           listenHost: String?? = .none) throws -> RendezvousStore {
         guard (1...65535).contains(port), worldSize >= 1, timeout > 0 else {
             throw TorchError.invalidArgument("TCP store needs a port in 1...65535, a world size >= 1 and a positive timeout; got port \(port), world size \(worldSize), timeout \(timeout)")
         }
         var out: ct_store?
-        try check(ct_store_tcp(host, Int32(port), Int32(worldSize), isServer, timeout, &out), "TCP rendezvous store at \(host):\(port)")
+        #if MAMMOFM_TORCH_DEBIAN
+        let listen: String? = nil
+        #else
+        let listen: String? = listenHost ?? host
+        #endif
+        try check(ct_store_tcp(host, Int32(port), Int32(worldSize), isServer, timeout, listen, &out), "TCP rendezvous store at \(host):\(port)")
         return RendezvousStore(handle: out!)
     }
 }

@@ -44,15 +44,21 @@ final class MappedFile: @unchecked Sendable {
 }
 
 /// Writes `data` to `url` through a temporary file in the same folder and a rename, so a reader
-/// never sees a half-written file.
-public func writeAtomically(_ data: Data, to url: URL) throws {
+/// never sees a half-written file. `durable` flushes the file and its folder to disk (checkpoints,
+/// models): after a power cut the name holds either the old or the new bytes.
+public func writeAtomically(_ data: Data, to url: URL, durable: Bool = false) throws {
     let folder = url.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8)).tmp")
     do {
         try data.write(to: temporary)
+        if durable { try OutputFolder.flush(temporary) }
         if rename(temporary.path, url.path) != 0 {
             throw TorchError.io(path: url.path, reason: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
         }
+        if durable { try OutputFolder.flush(folder) }
+    } catch let error as OutputFolderError {
+        try? FileManager.default.removeItem(at: temporary)
+        throw TorchError.io(path: url.path, reason: error.description)
     } catch let error as TorchError {
         try? FileManager.default.removeItem(at: temporary)
         throw error

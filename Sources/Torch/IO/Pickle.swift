@@ -163,8 +163,115 @@ struct Unpickler {
         return .object(PickleObject(module: module, name: name, arguments: arguments))
     }
 
-    /// Decodes the stream up to STOP.
+    /// How deeply values may nest (dicts of lists of ...): far beyond any checkpoint, small enough
+    /// that walking, printing and freeing a value by recursion is safe on any thread's stack.
+    static let maximumNesting = 100
+    /// How many values a walk of the result may visit, counting shared values once per path to them.
+    static let maximumExpandedSize = 10_000_000
+
+    /// Decodes the stream up to STOP. The result, and everything the stream built, is checked to be
+    /// acyclic and nested at most `maximumNesting` deep; what fails the check is taken apart
+    /// iteratively, so no input can overflow the stack while it is walked or freed.
     mutating func load() throws -> PickleValue {
+        var result: PickleValue?
+        do {
+            let value = try loadUnchecked()
+            result = value
+            try Self.checkStructure([value] + stack + Array(memo.values), source: source)
+            return value
+        } catch {
+            Self.dismantle((result.map { [$0] } ?? []) + stack + Array(memo.values))
+            result = nil
+            stack = []
+            memo = [:]
+            throw error
+        }
+    }
+
+    /// The values a value holds directly.
+    private static func children(_ value: PickleValue) -> [PickleValue] {
+        switch value {
+        case .tuple(let items): return items
+        case .list(let l): return l.items
+        case .dict(let d): return d.entries.flatMap { [$0.0, $0.1] } + (d.attributes.map { [$0] } ?? [])
+        case .object(let o): return o.arguments + (o.state.map { [$0] } ?? [])
+        default: return []
+        }
+    }
+
+    /// The identity of a mutable container (the only values that can close a cycle).
+    private static func identity(_ value: PickleValue) -> ObjectIdentifier? {
+        switch value {
+        case .list(let l): return ObjectIdentifier(l)
+        case .dict(let d): return ObjectIdentifier(d)
+        case .object(let o): return ObjectIdentifier(o)
+        default: return nil
+        }
+    }
+
+    /// Iterative depth-first walk: refuses cycles, nesting beyond `maximumNesting` and walks that
+    /// would visit more than `maximumExpandedSize` values.
+    static func checkStructure(_ roots: [PickleValue], source: String) throws {
+        struct Frame { let value: PickleValue; let children: [PickleValue]; var next = 0; var height = 0; var size = 1 }
+        var done: [ObjectIdentifier: (height: Int, size: Int)] = [:]
+        var onPath = Set<ObjectIdentifier>()
+        func fail(_ reason: String) -> TorchError { .pickle(path: source, reason: reason) }
+        for root in roots {
+            var frames = [Frame(value: root, children: children(root))]
+            if let id = identity(root) { if done[id] != nil { continue }; onPath.insert(id) }
+            while !frames.isEmpty {
+                let top = frames.count - 1
+                if frames[top].next < frames[top].children.count {
+                    let child = frames[top].children[frames[top].next]
+                    frames[top].next += 1
+                    if let id = identity(child) {
+                        if onPath.contains(id) { throw fail("a container holds itself (a cyclic structure); checkpoints never do") }
+                        if let known = done[id] {
+                            frames[top].height = Swift.max(frames[top].height, known.height + 1)
+                            frames[top].size = Swift.min(maximumExpandedSize + 1, frames[top].size + known.size)
+                            continue
+                        }
+                        onPath.insert(id)
+                    }
+                    guard frames.count < maximumNesting else { throw fail("values nest more than \(maximumNesting) levels deep") }
+                    frames.append(Frame(value: child, children: children(child)))
+                } else {
+                    let finished = frames.removeLast()
+                    if let id = identity(finished.value) { onPath.remove(id); done[id] = (finished.height, finished.size) }
+                    guard finished.height <= maximumNesting else { throw fail("values nest more than \(maximumNesting) levels deep") }
+                    guard finished.size <= maximumExpandedSize else {
+                        throw fail("shared values expand to more than \(maximumExpandedSize) values when walked")
+                    }
+                    if let parent = frames.indices.last {
+                        frames[parent].height = Swift.max(frames[parent].height, finished.height + 1)
+                        frames[parent].size = Swift.min(maximumExpandedSize + 1, frames[parent].size + finished.size)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Empties containers one at a time, so that freeing a deeply nested or cyclic value never
+    /// recurses (and cycles are broken).
+    static func dismantle(_ values: [PickleValue]) {
+        var work = values
+        while let value = work.popLast() {
+            switch value {
+            case .tuple(let items): work += items
+            case .list(let l): work += l.items; l.items = []
+            case .dict(let d):
+                for (k, v) in d.entries { work.append(k); work.append(v) }
+                d.entries = []
+                if let a = d.attributes { work.append(a); d.attributes = nil }
+            case .object(let o):
+                work += o.arguments
+                if let state = o.state { work.append(state); o.state = nil }
+            default: break
+            }
+        }
+    }
+
+    private mutating func loadUnchecked() throws -> PickleValue {
         while true {
             let opcode = try byte()
             switch opcode {

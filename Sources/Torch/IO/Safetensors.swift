@@ -84,7 +84,9 @@ public final class SafetensorsFile: @unchecked Sendable {
             }
             guard let dtype = Safetensors.dtypeNames[dtypeName] else { throw fail("entry '\(name)' has unsupported dtype \(dtypeName)") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("entry '\(name)' has a negative dimension in \(shape)") }
-            let expected = shape.reduce(1, *) * dtype.byteSize
+            guard let elements = Checked.product(shape), let expected = Checked.multiply(elements, dtype.byteSize) else {
+                throw fail("entry '\(name)' of shape \(shape) holds more elements than can be addressed")
+            }
             guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataSize else {
                 throw fail("entry '\(name)' byte range \(offsets) lies outside the \(dataSize) data bytes")
             }

@@ -68,10 +68,7 @@ public struct TorchCheckpoint {
                   size.count == stride.count else {
                 throw TorchError.pickle(path: source, reason: "malformed _rebuild_tensor_v2 arguments")
             }
-            let needed = zip(size, stride).reduce(offset + 1) { $0 + ($1.0 - 1) * $1.1 }
-            guard size.contains(0) || needed <= storage.elementCount else {
-                throw TorchError.pickle(path: source, reason: "tensor of size \(size) and stride \(stride) at offset \(offset) overruns its storage of \(storage.elementCount) elements")
-            }
+            try checkView(size: size, stride: stride, offset: offset, storageElements: storage.elementCount, source: source)
             let view = try storage.asStrided(shape: size, strides: stride, offset: offset)
             let tensor = try view.contiguous().clone()
             if args.count >= 5, case .bool(true) = args[4], tensor.dtype.isFloatingPoint { try tensor.requiresGrad(true) }
@@ -89,6 +86,28 @@ public struct TorchCheckpoint {
             return .bytes(text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) })
         default:
             return nil
+        }
+    }
+
+    /// Checks a stored tensor's view before it is made: sizes, strides and offset non-negative, the
+    /// last element inside the storage (with overflow-checked arithmetic), and no overlapping (zero-
+    /// stride) view that would expand a small storage into a larger allocation than it holds.
+    static func checkView(size: [Int], stride: [Int], offset: Int, storageElements: Int, source: String) throws {
+        func fail(_ reason: String) -> TorchError {
+            .pickle(path: source, reason: "tensor of size \(size) and stride \(stride) at offset \(offset): \(reason)")
+        }
+        guard offset >= 0, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }) else { throw fail("negative size, stride or offset") }
+        guard let elements = Checked.product(size) else { throw fail("the element count overflows") }
+        if elements == 0 { return }
+        var last = offset
+        for (n, s) in zip(size, stride) {
+            guard let step = Checked.multiply(n - 1, s), let next = Checked.add(last, step) else { throw fail("the last element's position overflows") }
+            last = next
+        }
+        guard last < storageElements else { throw fail("overruns its storage of \(storageElements) elements") }
+        // Only overlapping views (a zero or too small stride) hold more elements than their storage.
+        guard elements <= storageElements else {
+            throw fail("an overlapping (broadcast) view of \(elements) elements over a storage of \(storageElements) would be expanded into a larger copy")
         }
     }
 

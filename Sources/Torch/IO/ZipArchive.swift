@@ -26,24 +26,41 @@ final class ZipArchive {
         guard eocd >= 0 else {
             throw fail("end-of-central-directory record not found (the file is truncated or not a zip archive)")
         }
+        // Every field is the file's word: 64-bit values are converted and offsets added with overflow checks.
+        func int(_ value: UInt64, _ field: String) throws -> Int {
+            guard let v = Checked.int(value) else { throw fail("\(field) \(value) is out of range") }
+            return v
+        }
+        func sum(_ parts: Int..., field: String) throws -> Int {
+            var total = 0
+            for part in parts {
+                guard let next = Checked.add(total, part) else { throw fail("\(field) overflows (\(parts.map(String.init).joined(separator: " + ")))") }
+                total = next
+            }
+            return total
+        }
         var entryCount = Int(file.uint16(at: eocd + 10))
         var directorySize = Int(file.uint32(at: eocd + 12))
         var directoryOffset = Int(file.uint32(at: eocd + 16))
         if eocd >= 20, file.uint32(at: eocd - 20) == 0x0706_4b50 {
-            let record = Int(file.uint64(at: eocd - 20 + 8))
-            guard record >= 0, record + 56 <= n, file.uint32(at: record) == 0x0606_4b50 else {
+            let record = try int(file.uint64(at: eocd - 20 + 8), "ZIP64 end-of-central-directory offset")
+            guard record <= n - 56, file.uint32(at: record) == 0x0606_4b50 else {
                 throw fail("ZIP64 end-of-central-directory record missing or damaged")
             }
-            entryCount = Int(file.uint64(at: record + 32))
-            directorySize = Int(file.uint64(at: record + 40))
-            directoryOffset = Int(file.uint64(at: record + 48))
+            entryCount = try int(file.uint64(at: record + 32), "ZIP64 entry count")
+            directorySize = try int(file.uint64(at: record + 40), "ZIP64 central directory size")
+            directoryOffset = try int(file.uint64(at: record + 48), "ZIP64 central directory offset")
         }
-        guard directoryOffset >= 0, directorySize >= 0, directoryOffset <= n - directorySize else {
+        guard directoryOffset <= n - directorySize, directorySize <= n else {
             throw fail("central directory (offset \(directoryOffset), \(directorySize) bytes) lies outside the \(n)-byte file")
+        }
+        // Each entry takes at least 46 bytes of the directory: a larger count is a lie.
+        guard entryCount <= directorySize / 46 else {
+            throw fail("\(entryCount) entries cannot fit in a central directory of \(directorySize) bytes")
         }
         var p = directoryOffset
         for _ in 0..<entryCount {
-            guard p + 46 <= n, file.uint32(at: p) == 0x0201_4b50 else { throw fail("damaged central directory at byte \(p)") }
+            guard p <= n - 46, file.uint32(at: p) == 0x0201_4b50 else { throw fail("damaged central directory at byte \(p)") }
             let method = file.uint16(at: p + 10)
             var compressedSize = Int(file.uint32(at: p + 20))
             var size = Int(file.uint32(at: p + 24))
@@ -56,25 +73,29 @@ final class ZipArchive {
             // ZIP64 extra field: 64-bit values for the fields saturated at 0xFFFFFFFF, in order.
             var e = p + 46 + nameLength
             let extraEnd = e + extraLength
-            while e + 4 <= extraEnd, e + 4 <= n {
+            while e + 4 <= extraEnd, e <= n - 4 {
                 let id = file.uint16(at: e), length = Int(file.uint16(at: e + 2))
                 if id == 0x0001 {
                     var q = e + 4
-                    if size == 0xFFFF_FFFF, q + 8 <= n { size = Int(file.uint64(at: q)); q += 8 }
-                    if compressedSize == 0xFFFF_FFFF, q + 8 <= n { compressedSize = Int(file.uint64(at: q)); q += 8 }
-                    if localOffset == 0xFFFF_FFFF, q + 8 <= n { localOffset = Int(file.uint64(at: q)) }
+                    if size == 0xFFFF_FFFF, q <= n - 8 { size = try int(file.uint64(at: q), "ZIP64 size of '\(name)'"); q += 8 }
+                    if compressedSize == 0xFFFF_FFFF, q <= n - 8 { compressedSize = try int(file.uint64(at: q), "ZIP64 compressed size of '\(name)'"); q += 8 }
+                    if localOffset == 0xFFFF_FFFF, q <= n - 8 { localOffset = try int(file.uint64(at: q), "ZIP64 local header offset of '\(name)'") }
                 }
                 e += 4 + length
             }
             guard method == 0 else {
                 throw fail("entry '\(name)' is compressed (method \(method)); torch.save archives store entries uncompressed")
             }
-            guard localOffset >= 0, localOffset + 30 <= n, file.uint32(at: localOffset) == 0x0403_4b50 else {
+            guard localOffset <= n - 30, file.uint32(at: localOffset) == 0x0403_4b50 else {
                 throw fail("local header of '\(name)' is missing (the file is truncated or damaged)")
             }
-            let dataOffset = localOffset + 30 + Int(file.uint16(at: localOffset + 26)) + Int(file.uint16(at: localOffset + 28))
-            guard dataOffset <= n - compressedSize else {
-                throw fail("entry '\(name)' needs bytes \(dataOffset)..<\(dataOffset + compressedSize) of a \(n)-byte file (truncated)")
+            let dataOffset = try sum(localOffset, 30, Int(file.uint16(at: localOffset + 26)), Int(file.uint16(at: localOffset + 28)),
+                                     field: "data offset of '\(name)'")
+            guard compressedSize <= n, dataOffset <= n - compressedSize else {
+                throw fail("entry '\(name)' needs \(compressedSize) bytes from byte \(dataOffset) of a \(n)-byte file (truncated)")
+            }
+            guard compressedSize == size else {
+                throw fail("entry '\(name)' is stored with \(compressedSize) bytes but announces \(size) uncompressed bytes")
             }
             entries[name] = Entry(name: name, dataOffset: dataOffset, size: compressedSize)
             names.append(name)
