@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoTextTests", dependencies: ["MammoText", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoImagingTests", dependencies: ["MammoImaging", "MammoSynth", "Torch"], exclude: ["Fixtures"]),
-        .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "MammoText", "Torch"]),
+        .testTarget(name: "MammoCLITests", dependencies: ["MammoModels", "MammoImaging", "MammoText", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoTrainingTests", dependencies: ["MammoTraining", "MammoModels", "MammoText", "MammoImaging", "MammoSynth", "Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoEvaluationTests", dependencies: ["MammoEvaluation"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoDownstreamTests", dependencies: ["MammoDownstream", "MammoEvaluation", "MammoModels", "MammoText", "MammoImaging",

@@ -164,9 +164,6 @@ static int write_png(const char *path, const void *image, int width, int height,
         fclose(file);
         return -1;
     }
-    if (fseek(file, 0, SEEK_END) != 0) png_error(png, "cannot measure the file");
-    long file_bytes = ftell(file);
-    if (file_bytes < 0 || fseek(file, 8, SEEK_SET) != 0) png_error(png, "cannot measure the file");
     png_init_io(png, file);
     // Fast deflate, as OpenCV writes PNGs by default: model inputs are written once and read often.
     png_set_compression_level(png, 1);

@@ -10,8 +10,8 @@ public enum ImagingError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unreadable(let path, let reason): return "\(path): cannot read image: \(reason)"
-        case .unwritable(let path, let reason): return "\(path): cannot write image: \(reason)"
+        case .unreadable(let path, let reason): return "\(path): cannot read: \(reason)"
+        case .unwritable(let path, let reason): return "\(path): cannot write: \(reason)"
         case .unsupported(let path, let reason): return "\(path): \(reason)"
         }
     }

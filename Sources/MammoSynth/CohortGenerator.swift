@@ -55,6 +55,10 @@ public struct CohortGenerator: Sendable {
                 throw SynthError.existingCohort(path: directory.path, reason: "holds a cohort made with other options or another generator version; choose another --out or delete it")
             }
         } else if let contents = try? fm.contentsOfDirectory(atPath: directory.path), !contents.isEmpty {
+            // Names what is there (OutputFolder's sentence), and never writes into it.
+            do { try OutputFolder.checkWritable(directory, as: .syntheticCohort) } catch {
+                throw SynthError.existingCohort(path: directory.path, reason: "\(error)")
+            }
             throw SynthError.existingCohort(path: directory.path, reason: "exists and is not empty; choose an empty or new directory")
         }
         do {

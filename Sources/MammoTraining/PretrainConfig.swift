@@ -203,9 +203,24 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
             return out
         }
         let merged = try merge(defaults, converted, at: "config")
+        // Numbers are checked before JSON sees them: NaN, infinities and 1e99 get a sentence naming the key.
+        func checkNumbers(_ value: Any, at path: String) throws {
+            if let map = value as? [String: Any] {
+                for (key, child) in map { try checkNumbers(child, at: path.isEmpty ? snake(key) : "\(path).\(snake(key))") }
+            } else if let list = value as? [Any] {
+                for child in list { try checkNumbers(child, at: path) }
+            } else if let number = value as? Double, !(value is Int), !number.isFinite || abs(number) > 1e15 {
+                throw TrainingError.badConfiguration("\(source): \(path): \(number) is not a usable number (finite, at most 1e15 in size)")
+            }
+        }
+        try checkNumbers(converted, at: "")
         do {
             let data = try JSONSerialization.data(withJSONObject: merged)
             return try JSONDecoder().decode(PretrainConfig.self, from: data)
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw TrainingError.badConfiguration("\(source): \(context.codingPath.map { snake($0.stringValue) }.joined(separator: ".")): expected \(type), \(context.debugDescription)")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw TrainingError.badConfiguration("\(source): \(context.codingPath.map { snake($0.stringValue) }.joined(separator: ".")): \(context.debugDescription)")
         } catch {
             throw TrainingError.badConfiguration("\(source): \(error)")
         }

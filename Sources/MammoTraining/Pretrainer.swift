@@ -34,6 +34,9 @@ public final class Pretrainer {
     let optimizer: Optimizer
     let checkpointer: Checkpointer
     var state = RunState()
+    /// The optimiser step the run starts from (0 for a fresh run, the checkpoint's step when resumed).
+    public var resumedStep: Int { resumedFrom == nil ? 0 : startStep }
+    private var startStep = 0
     /// The ranks training together; nil trains alone.
     public let group: ProcessGroup?
     let exchange: EmbeddingExchange?
@@ -51,6 +54,23 @@ public final class Pretrainer {
     public var totalSteps: Int {
         let all = stepsPerEpoch * config.training.epochs
         return config.training.maxSteps.map { min($0, all) } ?? all
+    }
+
+    /// The checkpoint this run continued from, or nil for a fresh start.
+    public private(set) var resumedFrom: URL?
+
+    /// Size and modification time of the tables, the initial weights and every image the run reads.
+    static func dataFingerprint(_ config: PretrainConfig, _ datasets: ImageTextDataset...) -> String {
+        var files = [config.data.csv, config.data.labels, config.model.initialWeights ?? ""].filter { !$0.isEmpty }.map { URL(fileURLWithPath: $0) }
+        for dataset in datasets { for sample in dataset.samples { files += sample.cc + sample.mlo + sample.other } }
+        var text = ""
+        for url in files {
+            var info = stat()
+            text += stat(url.path, &info) == 0 ? "\(url.path) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n" : "\(url.path) missing\n"
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
     }
 
     /// Sets up data, tokenizer, model and optimiser; resumes from the output folder's latest checkpoint
@@ -133,16 +153,23 @@ public final class Pretrainer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let fingerprint = String(decoding: try encoder.encode(config), as: UTF8.self)
+        let dataFingerprint = Self.dataFingerprint(config, trainData, validationData)
         if let latest = checkpointer.latest() {
             state = try checkpointer.restore(latest, model: model, optimizer: optimizer)
             guard state.configFingerprint == fingerprint else {
                 throw TrainingError.badConfiguration("\(output.path) holds a run with another configuration; choose another output or delete it")
             }
+            if let recorded = state.dataFingerprint, recorded != dataFingerprint {
+                throw TrainingError.badConfiguration("\(output.path) holds a run over other data (its tables, initial weights or images were rewritten since); choose another output or delete it")
+            }
+            resumedFrom = latest
+            startStep = state.step
             guard (state.worldSize ?? 1) == ranks else {
                 throw TrainingError.badConfiguration("\(output.path) holds a run trained on \(state.worldSize ?? 1) process(es); resume it with as many (its global batch and data order depend on it), or choose another output")
             }
         } else {
             state.configFingerprint = fingerprint
+            state.dataFingerprint = dataFingerprint
             state.worldSize = ranks > 1 ? ranks : nil
             if t.precision == "fp16" { state.gradScaler = GradScaler() }
         }

@@ -20,6 +20,9 @@ public struct RunState: Codable, Equatable, Sendable {
     public var skippedSteps = 0
     /// The number of data-parallel ranks (nil: one process, as in runs made before ranks existed).
     public var worldSize: Int? = nil
+    /// A hash of the data the run reads (its tables, initial weights and every image's size and
+    /// modification time); nil in runs made before it was recorded, which are not checked.
+    public var dataFingerprint: String? = nil
 }
 
 /// Checkpoints of a run under `output/checkpoints/step-NNNNNNN/` (model.safetensors,

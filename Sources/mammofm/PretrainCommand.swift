@@ -55,6 +55,9 @@ struct PretrainCommand: ParsableCommand {
         }
         trainer.log = { FileHandle.standardError.write(Data(("\n" + $0 + "\n").utf8)) }
         for note in trainer.setupNotes { FileHandle.standardError.write(Data("pretrain: \(note)\n".utf8)) }
+        if let checkpoint = trainer.resumedFrom {
+            FileHandle.standardError.write(Data("pretrain: resumed from \(checkpoint.path) at step \(trainer.resumedStep) of \(trainer.totalSteps)\n".utf8))
+        }
         FileHandle.standardError.write(Data(("pretrain: \(trainer.train.dataset.samples.count) training and "
             + "\(trainer.validation?.dataset.samples.count ?? 0) validation breasts, \(trainer.totalSteps) steps, "
             + (trainer.worldSize > 1 ? "\(trainer.worldSize) ranks x batch \(settings.training.batchSize), " : "")

@@ -12,7 +12,11 @@ enum CLI {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("MammoModelsTests/Fixtures")
 
-    struct Result { let status: Int32; let output: String; let error: String }
+    struct Result {
+        let status: Int32, output: String, error: String
+        /// `.exit`, or `.uncaughtSignal` when the process was killed (a trap, a crash, SIGKILL).
+        var reason: Process.TerminationReason = .exit
+    }
 
     /// Runs the executable; `environment` entries are added to this process's environment. Standard
     /// error is drained on its own thread while standard output is read, so a command that fills
@@ -36,7 +40,8 @@ enum CLI {
         let output = out.fileHandleForReading.readDataToEndOfFile()
         drained.wait()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), error: String(decoding: errorBox.data, as: UTF8.self))
+        return Result(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+                      error: String(decoding: errorBox.data, as: UTF8.self), reason: process.terminationReason)
     }
 
     static func folder(_ name: String) -> URL {
@@ -242,8 +247,27 @@ enum CLI {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
+        // First the killed run with its newest checkpoint's weights changed (a pristine copy kept
+        // aside): resuming it must end elsewhere, which proves that a resumed run reads its checkpoint.
+        let pristine = root.appendingPathComponent("pristine")
+        try FileManager.default.copyItem(at: cut, to: pristine)
+        let checkpointName = try String(contentsOf: cut.appendingPathComponent("checkpoints/latest"), encoding: .utf8)
+        let weightsURL = cut.appendingPathComponent("checkpoints/\(checkpointName)/model.safetensors")
+        let stored = try SafetensorsFile(url: weightsURL)
+        try Safetensors.write(try stored.keys.map { key in
+            let tensor = try stored.tensor(key)
+            return (key, tensor.dtype.isFloatingPoint ? try tensor * 0.5 : tensor)
+        }, metadata: ["format": "pt"], to: weightsURL)
+        let resumedTampered = try CLI.run(arguments(cut))
+        #expect(resumedTampered.status == 0 && resumedTampered.error.contains("resumed from"), "\(resumedTampered.error)")
+        let tamperedFinal = try SafetensorsFile(url: cut.appendingPathComponent("final/model.safetensors")).tensors()
+        try FileManager.default.removeItem(at: cut)
+        try FileManager.default.moveItem(at: pristine, to: cut)
+
         let resumed = try CLI.run(arguments(cut))
         #expect(resumed.status == 0, "\(resumed.error)")
+        let step = Int(checkpointName.dropFirst("step-".count).prefix(7)) ?? -1
+        #expect(step >= 2 && resumed.error.contains("resumed from \(cut.path)/checkpoints/\(checkpointName) at step \(step) of"), "\(resumed.error)")
         if ranks > 1 {
             #expect(reference.error.contains("\(ranks) ranks x batch \(4 / ranks)"), "\(reference.error)")
             // The run's shape is part of it: another number of ranks is refused, naming the folder.
@@ -258,5 +282,8 @@ enum CLI {
         var worst = 0.0
         for (name, tensor) in a { worst = Swift.max(worst, try (tensor.to(.float64) - b[name]!.to(.float64)).abs().max().item()) }
         #expect(worst == 0, "largest weight difference after resuming: \(worst)")
+        var tamperedDifference = 0.0
+        for (name, tensor) in a { tamperedDifference = Swift.max(tamperedDifference, try (tensor.to(.float64) - tamperedFinal[name]!.to(.float64)).abs().max().item()) }
+        #expect(tamperedDifference > 1e-3, "a run resumed from changed weights ended with the same weights: the checkpoint was not read")
     }
 }

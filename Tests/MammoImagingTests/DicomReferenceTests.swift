@@ -51,7 +51,12 @@ struct Reference: Decodable { let files: [ReferenceEntry]; let rg1_windows: [Ref
             .deletingLastPathComponent().appendingPathComponent("Fixtures/pydicom_reference.json")))
     }
 
-    static var names: [String] { (try? reference.get().files.map(\.file)) ?? [] }
+    /// The fixture names; an unreadable or empty list becomes one case that fails, never zero cases.
+    static var names: [String] { fixtureNames { try reference.get().files.map(\.file) } }
+
+    @Test func fixtureListIsReadableAndComplete() throws {
+        #expect(try Self.reference.get().files.count >= 23)
+    }
 
     func values(_ t: Tensor, at positions: [Int]) throws -> [Double] {
         let flat = try t.to(.float64).flatten()

@@ -9,7 +9,12 @@ import Torch
     struct Crop: Decodable { let rows: [Int]; let columns: [Int] }
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/mammoclip_profile")
     static let crops = Result { try JSONDecoder().decode([String: Crop].self, from: Data(contentsOf: folder.appendingPathComponent("crops.json"))) }
-    static var names: [String] { (try? crops.get().keys.sorted()) ?? [] }
+    /// The fixture names; an unreadable or empty list becomes one case that fails, never zero cases.
+    static var names: [String] { fixtureNames { try crops.get().keys.sorted() } }
+
+    @Test func fixtureListIsReadableAndComplete() throws {
+        #expect(try Self.crops.get().count >= 9)
+    }
 
     @Test(arguments: names)
     func matchesTheReferenceWithinOneGreyLevel(_ name: String) throws {

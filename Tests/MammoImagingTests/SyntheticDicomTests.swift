@@ -28,7 +28,12 @@ func temporaryFolder(_ name: String) -> URL {
         try JSONDecoder().decode([String: SyntheticReference].self, from: Data(contentsOf: SyntheticFixtures.folder
             .deletingLastPathComponent().appendingPathComponent("synthetic_reference.json")))
     }
-    static var names: [String] { (try? reference.get().keys.sorted()) ?? [] }
+    /// The fixture names; an unreadable or empty list becomes one case that fails, never zero cases.
+    static var names: [String] { fixtureNames { try reference.get().keys.sorted() } }
+
+    @Test func fixtureListIsReadableAndComplete() throws {
+        #expect(try Self.reference.get().count >= 6)
+    }
 
     @Test(arguments: names)
     func decodesLikePydicomAndReadsTheTags(_ name: String) throws {

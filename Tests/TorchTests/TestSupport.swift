@@ -8,7 +8,8 @@ enum Fixtures {
     static func url(_ name: String) -> URL { folder.appendingPathComponent(name) }
 }
 
-/// The first element where |a - b| > atol + rtol * (|b| + max|b|), or nil when they agree.
+/// The first element where |a - b| > atol + rtol * (|b| + max|b|), or nil when they agree. A
+/// non-finite element on either side is a mismatch: it would otherwise widen the bound to infinity.
 ///
 /// The max|b| term makes the bound relative to the tensor's scale as well as to each element: a small
 /// element that is a sum of large terms (a convolution's weight gradient) carries rounding of the
@@ -20,6 +21,9 @@ func mismatch(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-6
         return x == y ? nil : "integer values differ: \(x.prefix(12)) vs \(y.prefix(12))"
     }
     let x = try a.to(.float64).toArray(Double.self), y = try b.to(.float64).toArray(Double.self)
+    if let bad = x.indices.first(where: { !x[$0].isFinite || !y[$0].isFinite }) {
+        return "element \(bad) is not finite: \(x[bad]) vs \(y[bad])"
+    }
     let scale = y.reduce(0) { Swift.max($0, Swift.abs($1)) }
     var worst = 0.0, at = -1
     for i in x.indices {
@@ -29,10 +33,13 @@ func mismatch(_ a: Tensor, _ b: Tensor, rtol: Double = 1e-5, atol: Double = 1e-6
     return at < 0 ? nil : "element \(at): \(x[at]) vs \(y[at])"
 }
 
-/// Resident memory of this process in bytes.
-func residentMemory() -> Int {
-    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-          let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+/// Resident memory of this process in bytes; a test that measures it fails when it cannot be read.
+func residentMemory() throws -> Int {
+    struct Unreadable: Error, CustomStringConvertible { var description: String }
+    let text = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
+    guard let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }), pages > 0 else {
+        throw Unreadable(description: "/proc/self/statm holds no resident page count: '\(text)'")
+    }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
 

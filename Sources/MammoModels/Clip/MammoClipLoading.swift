@@ -91,7 +91,10 @@ public enum MammoClipLoader {
             for (k, v) in state where k.hasPrefix(prefix) { result[String(k.dropFirst(prefix.count))] = v.shape }
             return result
         }
-        let image = try EfficientNetConfig.infer(fromShapes: shapes("image_encoder."))
+        let image: EfficientNetConfig
+        do { image = try EfficientNetConfig.infer(fromShapes: shapes("image_encoder.")) } catch let error as ModelError {
+            throw ModelError.unrecognisedWeights(source: source, reason: "image_encoder.*: \(error)")
+        }
         let text = shapes("text_encoder.text_encoder.")
         // Ranks are checked before any dimension is read: a checkpoint's shapes are input.
         func matrix(_ shapes: [String: [Int]], _ key: String, prefix: String) throws -> [Int]? {

@@ -180,10 +180,13 @@ struct Unpickler {
             try Self.checkStructure([value] + stack + Array(memo.values), source: source)
             return value
         } catch {
-            Self.dismantle((result.map { [$0] } ?? []) + stack + Array(memo.values))
+            // The walk below must hold the only references, or a nested tuple would still be freed
+            // by recursion when its last other holder lets go.
+            var work = (result.map { [$0] } ?? []) + stack + Array(memo.values)
             result = nil
             stack = []
             memo = [:]
+            Self.dismantle(&work)
             throw error
         }
     }
@@ -252,9 +255,8 @@ struct Unpickler {
     }
 
     /// Empties containers one at a time, so that freeing a deeply nested or cyclic value never
-    /// recurses (and cycles are broken).
-    static func dismantle(_ values: [PickleValue]) {
-        var work = values
+    /// recurses (and cycles are broken). `work` is consumed; it must hold the only references.
+    static func dismantle(_ work: inout [PickleValue]) {
         while let value = work.popLast() {
             switch value {
             case .tuple(let items): work += items
