@@ -17,9 +17,11 @@ build: setup
 release: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
+# The suite, then the fuzz step: the regression corpus and 10 s of mutations per reader.
 test: setup
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+	bash fuzz/fuzz.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm-fuzz" 10
 
 DEMO_DIR ?= demo-output
 demo: release
@@ -63,8 +65,12 @@ bench-dicom: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm
 	bash scripts/torch-python.sh benchmarks/dicom/compare.py --mammofm "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm" --jobs $(THREADS)
 
-fuzz:
-	bash fuzz/run.sh $(or $(SECONDS),300)
+# Longer fuzzing: SECONDS (default 300) per Swift reader, then as long for the DICOM shim under libFuzzer.
+FUZZ_SECONDS = $(or $(SECONDS),300)
+fuzz: setup
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-fuzz
+	bash fuzz/fuzz.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-fuzz" $(FUZZ_SECONDS)
+	bash fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build .build-debian

@@ -93,6 +93,8 @@ let package = Package(
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),
         .executableTarget(name: "mammofm-train-bench", dependencies: ["Torch", "MammoModels", "MammoTraining"], path: "benchmarks/pretrain/swift"),
+        .executableTarget(name: "mammofm-fuzz", dependencies: ["Torch", "MammoImaging", "MammoSynth", "MammoTraining", "MammoEvaluation",
+                                                             "MammoModels", "MammoDownstream"], path: "fuzz/swift"),
         .executableTarget(name: "mammofm-model-bench", dependencies: ["Torch", "MammoModels"], path: "benchmarks/models/swift"),
         .target(name: "TestSupport", dependencies: ["Torch"], path: "Tests/Support"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),

@@ -29,7 +29,8 @@ std::chrono::milliseconds millis(double seconds) {
     return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
 }
 
-// A listening TCP socket on host:port only (the store's server takes it over).
+#ifndef MAMMOFM_TORCH_DEBIAN
+// A listening TCP socket on host:port only (the store's server takes it over; libtorch >= 2).
 int listen_on(const char *host, int port) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
@@ -57,6 +58,7 @@ int listen_on(const char *host, int port) {
     if (fd < 0) throw std::runtime_error(std::string("cannot listen on ") + host + ":" + service + ": " + why);
     return fd;
 }
+#endif
 
 void wait(const c10::intrusive_ptr<c10d::Work> &work) {
     if (!work->wait()) throw std::runtime_error("collective did not complete");

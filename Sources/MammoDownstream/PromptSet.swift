@@ -1,7 +1,7 @@
 import Foundation
 import MammoEvaluation
 import MammoText
-import Yams
+import MammoTraining
 
 /// Zero-shot prompts: per task, a list of prompts for each class (in the task's class order). A class
 /// with several prompts is an ensemble: their embeddings are averaged and re-normalised. The token
@@ -68,14 +68,20 @@ public struct PromptSet: Codable, Equatable, Sendable {
     ///       - ["mass", "there is a mass in the {side} breast"]
     public static func read(_ url: URL) throws -> PromptSet {
         guard let data = FileManager.default.contents(atPath: url.path) else { throw DownstreamError.badFile(path: url.path, reason: "cannot read") }
-        let parsed: [String: [[String]]]
-        do {
-            guard let decoded = try YAMLDecoder().decode([String: [[String]]]?.self, from: data) else {
-                throw DownstreamError.badFile(path: url.path, reason: "empty prompt file")
+        let expected = "expected task: [[prompts of class 0], [prompts of class 1], ...]"
+        let tree: Any?
+        do { tree = try YAMLTree.load(String(decoding: data, as: UTF8.self), source: url.path) } catch let error as YAMLTree.Failure {
+            throw DownstreamError.badFile(path: url.path, reason: "\(expected): \(error.reason)")
+        }
+        guard let tree else { throw DownstreamError.badFile(path: url.path, reason: "empty prompt file") }
+        var parsed: [String: [[String]]] = [:]
+        guard let tasks = tree as? [String: Any] else { throw DownstreamError.badFile(path: url.path, reason: expected) }
+        for (task, value) in tasks {
+            // Prompts are text: a number or a word YAML reads as true stays as written.
+            guard let classes = value as? [Any], let lists = Optional(classes.compactMap { $0 as? [Any] }), lists.count == classes.count else {
+                throw DownstreamError.badFile(path: url.path, reason: "task '\(task)': \(expected)")
             }
-            parsed = decoded
-        } catch let error as DownstreamError { throw error } catch {
-            throw DownstreamError.badFile(path: url.path, reason: "expected task: [[prompts of class 0], [prompts of class 1], ...]: \(error)")
+            parsed[task] = lists.map { $0.map { "\($0)" } }
         }
         for (task, classes) in parsed {
             guard classes.count >= 2, classes.allSatisfy({ !$0.isEmpty }) else {

@@ -99,17 +99,13 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
             do { text = try String(contentsOf: url, encoding: .utf8) } catch {
                 throw TrainingError.badConfiguration("\(url.path): cannot read: \(error.localizedDescription)")
             }
-            // Anchors and aliases let a few lines expand into an exponentially large tree (a "billion
-            // laughs" file); a training configuration needs neither.
-            if let line = Self.lineUsingAnchors(text) {
-                throw TrainingError.badConfiguration("\(url.path): line \(line): YAML anchors and aliases (&name, *name) are not accepted in a configuration")
-            }
             do {
-                guard let loaded = try Yams.load(yaml: text) else { return try decode([:], source: url.path) }
-                guard let mapping = loaded as? [String: Any] else { throw TrainingError.badConfiguration("\(url.path): the top level must be a mapping") }
-                tree = mapping
+                if let loaded = try YAMLTree.load(text, source: url.path) {
+                    guard let mapping = loaded as? [String: Any] else { throw TrainingError.badConfiguration("\(url.path): the top level must be a mapping") }
+                    tree = mapping
+                }
             } catch let error as TrainingError { throw error } catch {
-                throw TrainingError.badConfiguration("\(url.path): \(error)")
+                throw TrainingError.badConfiguration("\(error)")
             }
         }
         for item in overrides {
@@ -118,23 +114,10 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
             }
             let path = item[..<eq].split(separator: ".").map(String.init)
             let raw = String(item[item.index(after: eq)...])
-            let value: Any = (try? Yams.load(yaml: raw)).flatMap { $0 } ?? raw
+            let value: Any = (try? YAMLTree.load(raw, source: "--set")).flatMap { $0 } ?? raw
             tree = set(tree, path: path[...], value: value)
         }
         return try decode(tree, source: url?.path ?? "--set")
-    }
-
-    /// The first line (from 1) holding a YAML anchor or alias outside a comment, if any.
-    static func lineUsingAnchors(_ text: String) -> Int? {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var previous: Character = " "
-            for c in line {
-                if c == "#" && previous.isWhitespace { break }
-                if (c == "&" || c == "*") && (previous.isWhitespace || "[{,".contains(previous)) { return index + 1 }
-                previous = c
-            }
-        }
-        return nil
     }
 
     static func set(_ tree: [String: Any], path: ArraySlice<String>, value: Any) -> [String: Any] {

@@ -17,7 +17,9 @@ struct SynthCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Number of patients.") var patients: Int
     @Option(help: "Random seed.") var seed: UInt64 = 0
-    @Option(help: "The output directory (new or empty, or an unfinished cohort with the same options).") var out: String
+    @Option(help: ArgumentHelp("The output directory (new or empty, or an unfinished cohort with the same options).",
+                               discussion: "An unfinished cohort made with the same options is resumed; any other folder that is not empty is refused, never overwritten."))
+    var out: String
     @Option(help: "Image size HEIGHTxWIDTH at reduced resolution (rows x columns).") var size = "512x320"
     @Flag(help: "Each vendor's full detector size and pixel spacing (slow, large).") var fullResolution = false
     @Option(help: "Patients generated in parallel (default: all cores).") var jobs: Int?

@@ -37,6 +37,7 @@ import Testing
         Case(file: "weights_stride_overflow.pt", arguments: inspect, says: ["position overflows"]),
         Case(file: "weights_cyclic_pickle.pt", arguments: inspect, says: ["holds itself"]),
         Case(file: "weights_deep_pickle.pt", arguments: inspect, says: ["nest more than 100 levels"]),
+        Case(file: "weights_deep_tuple_then_underflow.pt", arguments: inspect, says: ["stack underflow"]),
         Case(file: "weights_rank_mismatch.tar", arguments: convert, says: ["_conv_stem.weight has shape [4] (rank 1)"]),
         Case(file: "weights_shape_overflow.safetensors", arguments: inspect, says: ["more elements than can be addressed"]),
         Case(file: "weights_header_length_huge.safetensors", arguments: inspect, says: ["header length", "exceeds the file size"]),
@@ -48,6 +49,7 @@ import Testing
         Case(file: "yaml_billion_laughs.yaml", arguments: pretrain, says: ["anchors and aliases"]),
         Case(file: "yaml_epochs_1e99.yaml", arguments: pretrain, says: ["training.epochs", "not a usable number"]),
         Case(file: "yaml_learning_rate_nan.yaml", arguments: pretrain, says: ["training.learning_rate", "nan"]),
+        Case(file: "yaml_list_as_key.yaml", arguments: pretrain, says: ["a key must be a plain word"]),
     ]
 
     @Test func everyCraftedFileHasACase() throws {

@@ -206,13 +206,23 @@ enum DownstreamFixture {
         let a = try tuner.predict(test), b = try resumed.predict(test)
         #expect(a.count == test.count && zip(a, b).allSatisfy { zip($0.probabilities, $1.probabilities).allSatisfy { abs($0 - $1) < 1e-5 } })
         // A run killed between the swap's two renames: the previous checkpoint is put back.
-        let interrupted = checkpoint.deletingLastPathComponent().appendingPathComponent(".density.old-12345")
+        let interrupted = checkpoint.deletingLastPathComponent().appendingPathComponent(".density.old-999999999")
         try FileManager.default.moveItem(at: checkpoint, to: interrupted)
         #expect(try FineTuneCheckpoint.read(checkpoint)?.completedEpochs == 2)
         #expect(!FileManager.default.fileExists(atPath: interrupted.path))
-        // A checkpoint of another run is refused.
-        settings.epochs = 3
-        let other = try FineTuner(model: model, task: .density, imageRoot: DownstreamFixture.images, settings: settings)
-        #expect(throws: DownstreamError.self) { try other.train(train, checkpoint: checkpoint) }
+        // A checkpoint of another run is refused: other epochs, another learning rate, other starting
+        // weights, a training image rewritten since (re-preprocessed into the same folder).
+        func refused(_ change: (inout HeadTraining) -> Void, weightsHash: String = "") throws {
+            var changed = settings
+            change(&changed)
+            let other = try FineTuner(model: model, task: .density, imageRoot: DownstreamFixture.images, settings: changed)
+            #expect { try other.train(train, checkpoint: checkpoint, weightsHash: weightsHash) } throws: { "\($0)".contains("belongs to another run") }
+        }
+        try refused { $0.epochs = 3 }
+        try refused { $0.learningRate *= 2 }
+        try refused({ _ in }, weightsHash: "0123456789abcdef")
+        let image = DownstreamFixture.images.appendingPathComponent("\(train[0].imageID).png")
+        try Data(contentsOf: image).write(to: image)
+        try refused { _ in }
     }
 }

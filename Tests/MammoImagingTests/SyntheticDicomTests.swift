@@ -123,7 +123,7 @@ func temporaryFolder(_ name: String) -> URL {
     /// Inputs the fuzzer (fuzz/run.sh) once crashed on, and a 4 GB pixel length declared in a small file.
     @Test func fuzzerFindingsAndGiantDeclaredLengthsAreErrors() throws {
         let regressions = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz/regressions")
+            .deletingLastPathComponent().appendingPathComponent("fuzz/regressions/dicom")
         let files = try FileManager.default.contentsOfDirectory(atPath: regressions.path)
         #expect(!files.isEmpty)
         for name in files {

@@ -176,8 +176,11 @@ import Testing
             _ = try CohortGenerator(config: config, directory: foreign).run(jobs: 1)
             Issue.record("a non-empty folder was accepted")
         } catch let error as SynthError {
-            #expect("\(error)".contains("not empty"))
+            // The sentence names what is there and that it is left alone.
+            #expect("\(error)".contains("'notes.txt'") && "\(error)".contains("never deletes or overwrites"))
         }
+        #expect(try String(contentsOf: foreign.appendingPathComponent("notes.txt"), encoding: .utf8) == "x")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: foreign.path) == ["notes.txt"])
         var bad = config
         bad.rows = 10
         #expect(throws: SynthError.invalidOption("size must be at least 64x48 and at most 8192x8192, got 10x96")) {

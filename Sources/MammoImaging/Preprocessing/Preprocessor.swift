@@ -31,6 +31,16 @@ public struct PreprocessedRecord: Codable, Equatable, Sendable {
     public var laterality: Laterality
     public var view: String?
     public var geometry: PreprocessingGeometry
+    /// The source file's size and modification time when it was processed (nil in records of earlier
+    /// versions): a source rewritten since is processed again on resume, never matched to a stale PNG.
+    public var sourceStamp: String? = nil
+}
+
+/// A file's size and modification time in nanoseconds, or nil when it cannot be read.
+func fileStamp(_ url: URL) -> String? {
+    var info = stat()
+    guard stat(url.path, &info) == 0 else { return nil }
+    return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
 }
 
 /// Turns a set of DICOM files into model-ready PNGs with sidecars, a manifest and an errors list;
@@ -116,12 +126,14 @@ public struct Preprocessor: Sendable {
         outputDirectory.appendingPathComponent("images").appendingPathComponent(Self.pseudonym(name) + ".json")
     }
 
-    /// The record of a finished source, when its outputs are complete.
-    public func finishedRecord(for name: String) -> PreprocessedRecord? {
+    /// The record of a finished source, when its outputs are complete and the source (at `url`, when
+    /// given) is the file that was processed.
+    public func finishedRecord(for name: String, source url: URL? = nil) -> PreprocessedRecord? {
         guard let data = try? Data(contentsOf: sidecarURL(for: name)),
               let record = try? JSONDecoder().decode(PreprocessedRecord.self, from: data),
               record.profile == profile, record.geometry.outputWidth == width, record.geometry.outputHeight == height,
               FileManager.default.fileExists(atPath: outputDirectory.appendingPathComponent(record.output).path) else { return nil }
+        if let url, let stamp = record.sourceStamp, stamp != fileStamp(url) { return nil }
         return record
     }
 
@@ -150,7 +162,7 @@ public struct Preprocessor: Sendable {
         try GrayscaleImage(width: width, height: height, bitDepth: profile.bitDepth, pixels: values).writePNG(pngURL)
         let record = PreprocessedRecord(source: name, output: relative, profile: profile, bitDepth: profile.bitDepth,
                                         sopInstanceUID: m.sopInstanceUID, patientID: m.patientID, laterality: m.laterality,
-                                        view: m.view, geometry: geometry)
+                                        view: m.view, geometry: geometry, sourceStamp: fileStamp(url))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try writeAtomically(encoder.encode(record), to: sidecarURL(for: name))
@@ -214,7 +226,7 @@ public struct Preprocessor: Sendable {
                 var record: PreprocessedRecord?
                 var failure: String?
                 var skipped = false
-                if let done = finishedRecord(for: name) {
+                if let done = finishedRecord(for: name, source: url) {
                     do {
                         try claim(done.output, name)
                         record = done

@@ -127,7 +127,10 @@ public enum OutputFolder {
     }
 
     private static func writeMarker(in folder: URL, kind: OutputKind) throws {
-        let data = try JSONEncoder().encode(Marker(kind: kind))
+        // Sorted keys: the marker's bytes are the same in every run (cohorts are compared byte for byte).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Marker(kind: kind))
         try writeAtomically(data, to: folder.appendingPathComponent(markerName))
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// A value decoded from a Python pickle stream. Lists, dicts and objects are reference types, as in
 /// Python, because the stream fills them in after they are first referenced.
-public indirect enum PickleValue: CustomStringConvertible {
+public enum PickleValue: CustomStringConvertible {
     case none
     case bool(Bool)
     case int(Int)
@@ -11,7 +11,7 @@ public indirect enum PickleValue: CustomStringConvertible {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    case tuple(PickleTuple)
     case list(PickleList)
     case dict(PickleDict)
     /// A reference to a Python class or function by module and name.
@@ -36,7 +36,7 @@ public indirect enum PickleValue: CustomStringConvertible {
     public var tensorValue: Tensor? { if case .tensor(let t) = self { return t }; return nil }
     public var items: [PickleValue]? {
         if case .list(let l) = self { return l.items }
-        if case .tuple(let t) = self { return t }
+        if case .tuple(let t) = self { return t.items }
         return nil
     }
 
@@ -49,7 +49,7 @@ public indirect enum PickleValue: CustomStringConvertible {
         case .float(let f): return String(f)
         case .string(let s): return "'\(s)'"
         case .bytes(let b): return "<\(b.count) bytes>"
-        case .tuple(let t): return "(" + t.map(\.description).joined(separator: ", ") + (t.count == 1 ? ",)" : ")")
+        case .tuple(let t): return "(" + t.items.map(\.description).joined(separator: ", ") + (t.items.count == 1 ? ",)" : ")")
         case .list(let l): return "[" + l.items.map(\.description).joined(separator: ", ") + "]"
         case .dict(let d): return "{" + d.entries.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
         case .global(let m, let n): return "\(m).\(n)"
@@ -60,7 +60,19 @@ public indirect enum PickleValue: CustomStringConvertible {
     }
 }
 
-public final class PickleList { public var items: [PickleValue]; init(_ items: [PickleValue] = []) { self.items = items } }
+/// A tuple. Containers are classes whose deinit hands their contents to `PickleTeardown`, so
+/// freeing a value nested however deeply never recurses.
+public final class PickleTuple {
+    public private(set) var items: [PickleValue]
+    init(_ items: [PickleValue]) { self.items = items }
+    deinit { PickleTeardown.adopt(&items) }
+}
+
+public final class PickleList {
+    public var items: [PickleValue]
+    init(_ items: [PickleValue] = []) { self.items = items }
+    deinit { PickleTeardown.adopt(&items) }
+}
 
 /// A dict in insertion order.
 public final class PickleDict {
@@ -68,18 +80,53 @@ public final class PickleDict {
     /// Attributes set on the dict object itself (an OrderedDict's `_metadata`).
     public var attributes: PickleValue?
     init() {}
+    deinit {
+        var contents = entries.flatMap { [$0.0, $0.1] } + (attributes.map { [$0] } ?? [])
+        entries = []
+        attributes = nil
+        PickleTeardown.adopt(&contents)
+    }
+}
+
+/// Frees pickle values without recursion: a container being freed moves its contents here (it
+/// holds them no more), and the first such deinit on a thread releases them one at a time in a
+/// loop; the deinits that loop sets off only move their own contents into the queue.
+enum PickleTeardown {
+    private final class Queue { var pending: [PickleValue] = []; var draining = false }
+    private static let key = "mammofm.pickle-teardown"
+
+    static func adopt(_ values: inout [PickleValue]) {
+        guard !values.isEmpty else { return }
+        let queue: Queue
+        if let existing = Thread.current.threadDictionary[key] as? Queue { queue = existing } else {
+            queue = Queue()
+            Thread.current.threadDictionary[key] = queue
+        }
+        queue.pending.append(contentsOf: values)
+        values.removeAll()
+        guard !queue.draining else { return }
+        queue.draining = true
+        while !queue.pending.isEmpty { _ = queue.pending.removeLast() }
+        queue.draining = false
+    }
 }
 
 /// An object of a class the reader keeps opaque: its class, constructor arguments and state.
 public final class PickleObject {
     public let module: String
     public let name: String
-    public let arguments: [PickleValue]
+    public private(set) var arguments: [PickleValue]
     public var state: PickleValue?
     init(module: String, name: String, arguments: [PickleValue]) {
         self.module = module
         self.name = name
         self.arguments = arguments
+    }
+    deinit {
+        var contents = arguments + (state.map { [$0] } ?? [])
+        arguments = []
+        state = nil
+        PickleTeardown.adopt(&contents)
     }
 }
 
@@ -170,8 +217,8 @@ struct Unpickler {
     static let maximumExpandedSize = 10_000_000
 
     /// Decodes the stream up to STOP. The result, and everything the stream built, is checked to be
-    /// acyclic and nested at most `maximumNesting` deep; what fails the check is taken apart
-    /// iteratively, so no input can overflow the stack while it is walked or freed.
+    /// acyclic and nested at most `maximumNesting` deep, so walking or printing it by recursion is
+    /// safe; what fails the check is taken apart (cycles broken) before the error is thrown.
     mutating func load() throws -> PickleValue {
         var result: PickleValue?
         do {
@@ -180,8 +227,7 @@ struct Unpickler {
             try Self.checkStructure([value] + stack + Array(memo.values), source: source)
             return value
         } catch {
-            // The walk below must hold the only references, or a nested tuple would still be freed
-            // by recursion when its last other holder lets go.
+            // Cyclic lists and dicts would otherwise never be freed.
             var work = (result.map { [$0] } ?? []) + stack + Array(memo.values)
             result = nil
             stack = []
@@ -194,7 +240,7 @@ struct Unpickler {
     /// The values a value holds directly.
     private static func children(_ value: PickleValue) -> [PickleValue] {
         switch value {
-        case .tuple(let items): return items
+        case .tuple(let t): return t.items
         case .list(let l): return l.items
         case .dict(let d): return d.entries.flatMap { [$0.0, $0.1] } + (d.attributes.map { [$0] } ?? [])
         case .object(let o): return o.arguments + (o.state.map { [$0] } ?? [])
@@ -208,6 +254,7 @@ struct Unpickler {
         case .list(let l): return ObjectIdentifier(l)
         case .dict(let d): return ObjectIdentifier(d)
         case .object(let o): return ObjectIdentifier(o)
+        case .tuple(let t): return ObjectIdentifier(t)
         default: return nil
         }
     }
@@ -254,12 +301,12 @@ struct Unpickler {
         }
     }
 
-    /// Empties containers one at a time, so that freeing a deeply nested or cyclic value never
-    /// recurses (and cycles are broken). `work` is consumed; it must hold the only references.
+    /// Empties containers one at a time, breaking cycles (freeing itself never recurses: see
+    /// `PickleTeardown`). `work` is consumed.
     static func dismantle(_ work: inout [PickleValue]) {
         while let value = work.popLast() {
             switch value {
-            case .tuple(let items): work += items
+            case .tuple(let t): work += t.items
             case .list(let l): work += l.items; l.items = []
             case .dict(let d):
                 for (k, v) in d.entries { work.append(k); work.append(v) }
@@ -319,11 +366,11 @@ struct Unpickler {
             case UInt8(ascii: "B"): let n = try uint(4); stack.append(.bytes(Array(try read(n))))
             case UInt8(ascii: "C"): let n = Int(try byte()); stack.append(.bytes(Array(try read(n))))
             case 0x8e, 0x96: let n = try uint(8); stack.append(.bytes(Array(try read(n))))
-            case UInt8(ascii: ")"): stack.append(.tuple([]))
-            case UInt8(ascii: "t"): stack.append(.tuple(try popMark()))
-            case 0x85: stack.append(.tuple([try pop()]))
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))
+            case UInt8(ascii: ")"): stack.append(.tuple(PickleTuple([])))
+            case UInt8(ascii: "t"): stack.append(.tuple(PickleTuple(try popMark())))
+            case 0x85: stack.append(.tuple(PickleTuple([try pop()])))
+            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple(PickleTuple([a, b])))
+            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple(PickleTuple([a, b, c])))
             case UInt8(ascii: "]"): stack.append(.list(PickleList()))
             case UInt8(ascii: "l"): stack.append(.list(PickleList(try popMark())))
             case 0x8f: stack.append(.list(PickleList()))                // EMPTY_SET, kept as a list

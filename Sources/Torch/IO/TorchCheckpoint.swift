@@ -128,7 +128,7 @@ public struct TorchCheckpoint {
                     }
                 }
             case .list(let l): for (i, v) in l.items.enumerated() { walk(v, join(String(i))) }
-            case .tuple(let t): for (i, v) in t.enumerated() { walk(v, join(String(i))) }
+            case .tuple(let t): for (i, v) in t.items.enumerated() { walk(v, join(String(i))) }
             default: break
             }
         }

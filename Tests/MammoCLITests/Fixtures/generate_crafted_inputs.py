@@ -156,6 +156,8 @@ def main():
     torch_zip("weights_cyclic_pickle.pt", PROTO + b"]\x94h\x00a.")
     # 200,000 nested one-tuples: recursion in printing or freeing would overflow the stack.
     torch_zip("weights_deep_pickle.pt", PROTO + b"N" + b"\x85" * 200_000 + b".")
+    # A deep tuple popped by an opcode that then finds the stack empty (freed while loading; found by fuzzing).
+    torch_zip("weights_deep_tuple_then_underflow.pt", PROTO + b"N" + b"\x85" * 200_000 + b"\x87.")
     # A BreastClip-like state dict whose stem weight has rank 1 (the architecture is read from ranks).
     stem = (b"ctorch._utils\n_rebuild_tensor_v2\n((" + short_string("storage") + b"ctorch\nFloatStorage\n" + short_string("0")
             + short_string("cpu") + b"J\x04\x00\x00\x00tQJ\x00\x00\x00\x00(J\x04\x00\x00\x00t(J\x01\x00\x00\x00t\x89"
@@ -179,6 +181,8 @@ def main():
         f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(8))
     write("yaml_billion_laughs.yaml", laughs.encode())
     write("yaml_epochs_1e99.yaml", b"training:\n  epochs: 1e99\n")
+    # A list as a mapping key (YAML allows it; the YAML library's own tree builder trapped on it; found by fuzzing).
+    write("yaml_list_as_key.yaml", b"training:\n  [batch_size, epochs]: 8\n")
     write("yaml_learning_rate_nan.yaml", b"training:\n  learning_rate: .nan\n")
 
 
