@@ -92,16 +92,10 @@ enum Reader: String, CaseIterable {
     }
 }
 
-/// SplitMix64: deterministic, so a run is reproduced by its seed.
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// The engine's seeded generator: a run is reproduced by its seed.
+typealias Random = SeededRandom
+
+extension SeededRandom {
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 }
 
@@ -234,7 +228,7 @@ func fuzz(_ reader: Reader, seconds: Double, seed: UInt64, work: URL, corpusFold
     guard !corpus.isEmpty else { throw TorchError.invalidArgument("no seed inputs for \(reader.rawValue)") }
     let seeds = corpus.count
     let current = work.appendingPathComponent("current.\(reader.fileExtension)")
-    var random = Random(state: seed)
+    var random = Random(seed: seed, salt: 0xF022)
     var outcomes = Set<String>()
     let watchdog = Watchdog(seconds: 20)
     let started = Date()
