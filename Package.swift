@@ -84,8 +84,7 @@ let package = Package(
         .target(name: "MammoEvaluation", dependencies: ["Torch", "MammoImaging"]),
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoImaging", "MammoText", "MammoModels", "MammoEvaluation",
                                                       .product(name: "Yams", package: "Yams")]),
-        .target(name: "MammoDownstream", dependencies: ["Torch", "MammoText", "MammoModels", "MammoTraining", "MammoEvaluation",
-                                                        .product(name: "Yams", package: "Yams")]),
+        .target(name: "MammoDownstream", dependencies: ["Torch", "MammoText", "MammoModels", "MammoTraining", "MammoEvaluation"]),
         .executableTarget(
             name: "mammofm",
             dependencies: ["CSystem", "Torch", "MammoImaging", "MammoText", "MammoModels", "MammoSynth", "MammoTraining", "MammoEvaluation", "MammoDownstream",

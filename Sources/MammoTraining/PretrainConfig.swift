@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A pretraining run, as written in a YAML file (snake_case keys) and overridden by `--set key=value`.
 public struct PretrainConfig: Codable, Equatable, Sendable {
