@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import Torch
 
 /// A content hash of a weights file (FNV-1a 64 over its bytes, hex): names cached features and
 /// goes into result files, so a number can be traced to the exact weights that produced it.
@@ -29,15 +27,7 @@ public enum WeightsHash {
 
     /// A hash of the files' paths, sizes and modification times (nanoseconds): cheap, and it changes
     /// when any file is rewritten, so caches and checkpoints keyed on it never reuse stale images.
-    public static func ofStamps(_ urls: [URL]) -> String {
-        var text = ""
-        for url in urls {
-            var info = stat()
-            let found = stat(url.path, &info) == 0
-            text += url.path + (found ? " \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n" : " missing\n")
-        }
-        return of(text: text)
-    }
+    public static func ofStamps(_ urls: [URL]) -> String { of(text: fileStampLines(urls)) }
 
     static func of(_ hash: UInt64) -> String { String(hash, radix: 16).leftPadded(to: 16) }
 }

@@ -66,13 +66,8 @@ public struct CohortGenerator: Sendable {
             try fm.createDirectory(at: directory.appendingPathComponent("records"), withIntermediateDirectories: true)
             try fm.createDirectory(at: directory.appendingPathComponent("dicom"), withIntermediateDirectories: true)
             if !fm.fileExists(atPath: configURL.path) { try writeAtomically(wanted, to: configURL) }
-            // A killed run leaves the temporary file of each write it was in (".NAME.PID....tmp").
-            for folder in ["", "records", "dicom", "labels"] {
-                let url = folder.isEmpty ? directory : directory.appendingPathComponent(folder)
-                for name in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(".tmp") {
-                    try? fm.removeItem(at: url.appendingPathComponent(name))
-                }
-            }
+            // A killed run leaves the temporary file of each write it was in.
+            OutputFolder.removeTemporaryFiles(under: directory)
         } catch let error as OutputFolderError {
             throw SynthError.existingCohort(path: directory.path, reason: error.description)
         } catch {

@@ -63,11 +63,7 @@ public final class Pretrainer {
     static func dataFingerprint(_ config: PretrainConfig, _ datasets: ImageTextDataset...) -> String {
         var files = [config.data.csv, config.data.labels, config.model.initialWeights ?? ""].filter { !$0.isEmpty }.map { URL(fileURLWithPath: $0) }
         for dataset in datasets { for sample in dataset.samples { files += sample.cc + sample.mlo + sample.other } }
-        var text = ""
-        for url in files {
-            var info = stat()
-            text += stat(url.path, &info) == 0 ? "\(url.path) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n" : "\(url.path) missing\n"
-        }
+        let text = fileStampLines(files)
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return String(hash, radix: 16)

@@ -36,13 +36,6 @@ public struct PreprocessedRecord: Codable, Equatable, Sendable {
     public var sourceStamp: String? = nil
 }
 
-/// A file's size and modification time in nanoseconds, or nil when it cannot be read.
-func fileStamp(_ url: URL) -> String? {
-    var info = stat()
-    guard stat(url.path, &info) == 0 else { return nil }
-    return "\(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
-}
-
 /// Turns a set of DICOM files into model-ready PNGs with sidecars, a manifest and an errors list;
 /// parallel, resumable (finished files are skipped), one failing file never stops the rest.
 public struct Preprocessor: Sendable {
@@ -196,7 +189,7 @@ public struct Preprocessor: Sendable {
         }
         try OutputFolder.claim(outputDirectory, as: .preprocessed)
         try FileManager.default.createDirectory(at: outputDirectory.appendingPathComponent("images"), withIntermediateDirectories: true)
-        Self.removeTemporaryFiles(under: outputDirectory.appendingPathComponent("images"))
+        OutputFolder.removeTemporaryFiles(under: outputDirectory.appendingPathComponent("images"))
         final class State: @unchecked Sendable {
             let lock = NSLock()
             var summary = Summary()
@@ -250,15 +243,6 @@ public struct Preprocessor: Sendable {
         try writeManifest(summary.records)
         try writeErrors(summary.failed)
         return summary
-    }
-
-    /// Removes what an interrupted write left (".NAME.PID-XXXXXXXX.tmp", ".NAME.PID.tmp"): names only
-    /// MammoFM's atomic writes use, inside a folder MammoFM owns.
-    static func removeTemporaryFiles(under folder: URL) {
-        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
-        for case let url as URL in walker where url.lastPathComponent.hasPrefix(".") && url.lastPathComponent.hasSuffix(".tmp") {
-            try? FileManager.default.removeItem(at: url)
-        }
     }
 
     func writeManifest(_ records: [PreprocessedRecord]) throws {

@@ -202,6 +202,15 @@ public enum OutputFolder {
         }
     }
 
+    /// Removes what interrupted atomic writes left under `folder` (".NAME.PID-XXXXXXXX.tmp" and the
+    /// older ".NAME.PID.tmp"): names only MammoFM's writes use, in a folder MammoFM owns.
+    public static func removeTemporaryFiles(under folder: URL) {
+        guard let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
+        for case let url as URL in walker where url.lastPathComponent.hasPrefix(".") && url.lastPathComponent.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: url)
+        }
+    }
+
     /// fsync of every file under `folder`, then of the folders themselves.
     public static func flushTree(_ folder: URL) throws {
         let fm = FileManager.default
