@@ -1,8 +1,8 @@
 import Foundation
 import MammoEvaluation
 import MammoModels
-import MammoTraining
 import Torch
+import MammoData
 
 /// An image classifier: the EfficientNet image tower, pooled, then Linear(C, n) (n = 1 for binary
 /// tasks), as the reference's fine-tuning head.
@@ -85,11 +85,11 @@ public final class FineTuner {
     public func train(_ train: [LabelledImage], checkpoint: URL?, weightsHash: String = "", progress: ((Progress) -> Void)? = nil) throws {
         let task = classifier.task
         let labels = try train.map { image -> Int in
-            guard let label = image.labels[task.name] else { throw DownstreamError.badInput("image \(image.imageID) has no '\(task.name)' label") }
+            guard let label = image.labels[task.name] else { throw InputError.badInput("image \(image.imageID) has no '\(task.name)' label") }
             return label
         }
         let counts = task.classes.indices.map { c in labels.filter { $0 == c }.count }
-        guard counts.filter({ $0 > 0 }).count >= 2 else { throw DownstreamError.badInput("\(task.name): the training images hold only one class") }
+        guard counts.filter({ $0 > 0 }).count >= 2 else { throw InputError.badInput("\(task.name): the training images hold only one class") }
         let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize, total = stepsPerEpoch * settings.epochs
         let optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(classifier.parameters(), learningRate: settings.learningRate,
                                                                      weightDecay: settings.weightDecay))
@@ -102,7 +102,7 @@ public final class FineTuner {
             guard state.fingerprint == fingerprint else {
                 let why = state.fingerprint == nil ? "it was written without a fingerprint by an earlier MammoFM"
                     : "its model, data, images, fraction, seed, hyper-parameters, augmentation or input size differ from this run's"
-                throw DownstreamError.badFile(path: checkpoint.path, reason: "this checkpoint belongs to another run (\(why)); give a new --out or remove the checkpoint")
+                throw InputError.badFile(path: checkpoint.path, reason: "this checkpoint belongs to another run (\(why)); give a new --out or remove the checkpoint")
             }
             _ = try classifier.load(stateDict: SafetensorsFile(url: checkpoint.appendingPathComponent("model.safetensors")).tensors())
             try optimizer.load(from: checkpoint.appendingPathComponent("optimizer.bin"))
@@ -174,7 +174,7 @@ enum FineTuneCheckpoint {
         try OutputFolder.recoverInterruptedSwap(folder)
         guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("state.json").path) else { return nil }
         do { return try JSONDecoder().decode(State.self, from: data) } catch {
-            throw DownstreamError.badFile(path: folder.appendingPathComponent("state.json").path, reason: "unreadable checkpoint state: \(error)")
+            throw InputError.badFile(path: folder.appendingPathComponent("state.json").path, reason: "unreadable checkpoint state: \(error)")
         }
     }
 

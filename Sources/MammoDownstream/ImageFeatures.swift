@@ -1,8 +1,8 @@
 import Foundation
 import MammoEvaluation
 import MammoModels
-import MammoTraining
 import Torch
+import MammoData
 
 /// Pooled image-encoder features (before the projection head) of a set of images, one row each.
 public struct FeatureSet {
@@ -26,7 +26,7 @@ public struct FeatureSet {
     /// The rows of `ids`, in that order.
     public func rows(_ ids: [String]) throws -> Tensor {
         let indices = try ids.map { id -> Int64 in
-            guard let r = row[id] else { throw DownstreamError.badInput("image \(id) has no extracted features") }
+            guard let r = row[id] else { throw InputError.badInput("image \(id) has no extracted features") }
             return Int64(r)
         }
         return try features.indexSelect(dim: 0, index: Tensor(indices))
@@ -82,7 +82,7 @@ public struct FeatureExtractor {
         let missing = ids.filter { !FileManager.default.fileExists(atPath: png($0).path) }
         // No image at all is a wrong folder, not a few bad files.
         guard missing.count < ids.count || ids.isEmpty else {
-            throw DownstreamError.badFile(path: png(missing[0]).path,
+            throw InputError.badFile(path: png(missing[0]).path,
                                           reason: "missing (\(missing.count) of \(ids.count) images have no PNG under \(imageRoot.path); run `mammofm preprocess --keep-file-names` first)")
         }
         let config = model.config.image
@@ -106,7 +106,7 @@ public struct FeatureExtractor {
             progress?(min(ids.count, start + batchSize), ids.count)
         }
         guard !rows.isEmpty else {
-            throw DownstreamError.badFile(path: imageRoot.path, reason: "none of the \(ids.count) images could be read (first: \(failures.first?.reason ?? "none"))")
+            throw InputError.badFile(path: imageRoot.path, reason: "none of the \(ids.count) images could be read (first: \(failures.first?.reason ?? "none"))")
         }
         let features = try Tensor.cat(rows, dim: 0)
         guard failures.isEmpty else { return FeatureSet(imageIDs: kept, features: features, failures: failures) }

@@ -1,6 +1,7 @@
 import Foundation
 import MammoEvaluation
 import Torch
+import MammoData
 
 /// How a classifier head is trained: the reference's defaults (AdamW, weight decay 1e-4, warm-up
 /// then cosine-squared decay, BCE with a positive weight for binary tasks, cross entropy otherwise).
@@ -48,12 +49,12 @@ public final class LinearProbe {
     public static func train(task: ClassificationTask, features: Tensor, labels: [Int], settings: HeadTraining,
                              progress: ((Int, Double) -> Void)? = nil) throws -> LinearProbe {
         guard features.rank == 2, features.size(0) == labels.count, !labels.isEmpty else {
-            throw DownstreamError.badInput("a probe needs N x C features and N labels, got \(features.shape) and \(labels.count)")
+            throw InputError.badInput("a probe needs N x C features and N labels, got \(features.shape) and \(labels.count)")
         }
-        guard settings.epochs > 0, settings.batchSize > 0 else { throw DownstreamError.badInput("epochs and batch size must be positive") }
+        guard settings.epochs > 0, settings.batchSize > 0 else { throw InputError.badInput("epochs and batch size must be positive") }
         let counts = task.classes.indices.map { c in labels.filter { $0 == c }.count }
         guard counts.filter({ $0 > 0 }).count >= 2 else {
-            throw DownstreamError.badInput("\(task.name): the training cases hold only one class (\(zip(task.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ")))")
+            throw InputError.badInput("\(task.name): the training cases hold only one class (\(zip(task.classes, counts).map { "\($0) \($1)" }.joined(separator: ", ")))")
         }
         let mean = try features.mean(dim: 0, keepDim: true)
         // Constant features would divide by zero; the floor is relative to the features' scale, so

@@ -1,7 +1,7 @@
 import Foundation
 import MammoEvaluation
 import MammoText
-import MammoTraining
+import MammoData
 
 /// Zero-shot prompts: per task, a list of prompts for each class (in the task's class order). A class
 /// with several prompts is an ensemble: their embeddings are averaged and re-normalised. The token
@@ -67,25 +67,25 @@ public struct PromptSet: Codable, Equatable, Sendable {
     ///       - ["no mass", "there is no mass in the {side} breast"]
     ///       - ["mass", "there is a mass in the {side} breast"]
     public static func read(_ url: URL) throws -> PromptSet {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw DownstreamError.badFile(path: url.path, reason: "cannot read") }
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw InputError.badFile(path: url.path, reason: "cannot read") }
         let expected = "expected task: [[prompts of class 0], [prompts of class 1], ...]"
         let tree: Any?
         do { tree = try YAMLTree.load(String(decoding: data, as: UTF8.self), source: url.path) } catch let error as YAMLTree.Failure {
-            throw DownstreamError.badFile(path: url.path, reason: "\(expected): \(error.reason)")
+            throw InputError.badFile(path: url.path, reason: "\(expected): \(error.reason)")
         }
-        guard let tree else { throw DownstreamError.badFile(path: url.path, reason: "empty prompt file") }
+        guard let tree else { throw InputError.badFile(path: url.path, reason: "empty prompt file") }
         var parsed: [String: [[String]]] = [:]
-        guard let tasks = tree as? [String: Any] else { throw DownstreamError.badFile(path: url.path, reason: expected) }
+        guard let tasks = tree as? [String: Any] else { throw InputError.badFile(path: url.path, reason: expected) }
         for (task, value) in tasks {
             // Prompts are text: a number or a word YAML reads as true stays as written.
             guard let classes = value as? [Any], let lists = Optional(classes.compactMap { $0 as? [Any] }), lists.count == classes.count else {
-                throw DownstreamError.badFile(path: url.path, reason: "task '\(task)': \(expected)")
+                throw InputError.badFile(path: url.path, reason: "task '\(task)': \(expected)")
             }
             parsed[task] = lists.map { $0.map { "\($0)" } }
         }
         for (task, classes) in parsed {
             guard classes.count >= 2, classes.allSatisfy({ !$0.isEmpty }) else {
-                throw DownstreamError.badFile(path: url.path, reason: "task '\(task)' needs a non-empty prompt list for each of at least two classes")
+                throw InputError.badFile(path: url.path, reason: "task '\(task)' needs a non-empty prompt list for each of at least two classes")
             }
         }
         return PromptSet(name: url.lastPathComponent, prompts: parsed)
@@ -93,9 +93,9 @@ public struct PromptSet: Codable, Equatable, Sendable {
 
     /// Checks that the set has prompts for `task` with one list per class.
     public func validate(for task: ClassificationTask) throws {
-        guard let classes = prompts[task.name] else { throw DownstreamError.badInput("prompt set '\(name)' has no prompts for task '\(task.name)'") }
+        guard let classes = prompts[task.name] else { throw InputError.badInput("prompt set '\(name)' has no prompts for task '\(task.name)'") }
         guard classes.count == task.classes.count else {
-            throw DownstreamError.badInput("prompt set '\(name)': task '\(task.name)' has \(task.classes.count) classes (\(task.classes.joined(separator: ", "))) but \(classes.count) prompt lists")
+            throw InputError.badInput("prompt set '\(name)': task '\(task.name)' has \(task.classes.count) classes (\(task.classes.joined(separator: ", "))) but \(classes.count) prompt lists")
         }
     }
 }

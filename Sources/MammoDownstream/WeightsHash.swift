@@ -1,12 +1,13 @@
 import Foundation
 import Torch
+import MammoData
 
 /// A content hash of a weights file (FNV-1a 64 over its bytes, hex): names cached features and
 /// goes into result files, so a number can be traced to the exact weights that produced it.
 public enum WeightsHash {
     public static func of(file url: URL) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw DownstreamError.badFile(path: url.path, reason: "cannot read the weights to hash them")
+            throw InputError.badFile(path: url.path, reason: "cannot read the weights to hash them")
         }
         defer { try? handle.close() }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -2,6 +2,7 @@ import Foundation
 import MammoEvaluation
 import MammoModels
 import Torch
+import MammoData
 
 /// Zero-shot classification from cached image features: image embeddings (projected, normalised)
 /// against one embedding per class (its prompts' normalised embeddings averaged and re-normalised),

@@ -1,4 +1,5 @@
 import Foundation
+import MammoData
 
 /// A model's class probabilities for one case (an image, or a breast after aggregation) with its
 /// truth and the patient it belongs to (for patient-level resampling).

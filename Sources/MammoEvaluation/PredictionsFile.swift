@@ -1,5 +1,6 @@
 import Foundation
 import MammoImaging
+import MammoData
 
 /// Per-image predictions as CSV: `image_id` and one probability column per class named `p_<class>`
 /// (binary tasks may give a single `probability` or `score` column for the positive class). What the
@@ -18,21 +19,21 @@ public enum PredictionsFile {
     /// Every labelled image of `split` must have a prediction; extra rows are an error too, since they
     /// usually mean the wrong file.
     public static func read(_ url: URL, task: ClassificationTask, dataset: LabelledDataset, split: DataSplit) throws -> [Prediction] {
-        let t = try CSVTable(url, error: { DatasetError.badFile(path: $0, reason: $1) })
+        let t = try CSVTable(url, error: { InputError.badFile(path: $0, reason: $1) })
         let image = try t.column("image_id")
         let classColumns = task.classes.map { t.header.firstIndex(of: "p_" + $0) }
         let single = t.header.firstIndex(of: "probability") ?? t.header.firstIndex(of: "score")
         guard classColumns.allSatisfy({ $0 != nil }) || (task.isBinary && single != nil) else {
-            throw DatasetError.badFile(path: url.path, reason: "needs columns \(task.classes.map { "p_" + $0 }.joined(separator: ", "))"
+            throw InputError.badFile(path: url.path, reason: "needs columns \(task.classes.map { "p_" + $0 }.joined(separator: ", "))"
                                        + (task.isBinary ? " or one 'probability' column" : ""))
         }
         let wanted = Dictionary(dataset.images(in: split).filter { $0.labels[task.name] != nil }.map { ($0.imageID, $0) }, uniquingKeysWith: { a, _ in a })
         var seen = Set<String>(), out: [Prediction] = []
         for (i, row) in t.rows.enumerated() {
             guard let labelled = wanted[row[image]] else {
-                throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): image \(row[image]) is not a \(split.rawValue) image labelled for \(task.name)")
+                throw InputError.badFile(path: url.path, reason: "row \(i + 2): image \(row[image]) is not a \(split.rawValue) image labelled for \(task.name)")
             }
-            guard seen.insert(row[image]).inserted else { throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): image \(row[image]) appears twice") }
+            guard seen.insert(row[image]).inserted else { throw InputError.badFile(path: url.path, reason: "row \(i + 2): image \(row[image]) appears twice") }
             let values: [Double]
             if classColumns.allSatisfy({ $0 != nil }) {
                 values = try classColumns.map { try number(row[$0!], url, i) }
@@ -45,14 +46,14 @@ public enum PredictionsFile {
         let missing = wanted.count - out.count
         guard missing == 0 else {
             let example = wanted.keys.sorted().first { !seen.contains($0) } ?? ""
-            throw DatasetError.badFile(path: url.path, reason: "\(missing) \(split.rawValue) images labelled for \(task.name) have no prediction (e.g. \(example))")
+            throw InputError.badFile(path: url.path, reason: "\(missing) \(split.rawValue) images labelled for \(task.name) have no prediction (e.g. \(example))")
         }
         return out
     }
 
     static func number(_ text: String, _ url: URL, _ row: Int) throws -> Double {
         guard let v = Double(text), v.isFinite, v >= 0, v <= 1 else {
-            throw DatasetError.badFile(path: url.path, reason: "row \(row + 2): '\(text)' is not a probability in [0, 1]")
+            throw InputError.badFile(path: url.path, reason: "row \(row + 2): '\(text)' is not a probability in [0, 1]")
         }
         return v
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MammoData
 
 /// A two-sided confidence interval.
 public struct Interval: Codable, Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Torch
+import MammoData
 
 /// Batches made of breasts that share attributes (laterality, breast density). In a mixed batch the
 /// contrastive task is largely solved by such global cues, which every report states; within a

@@ -1,4 +1,5 @@
 import Foundation
+import MammoData
 
 /// A pretraining run, as written in a YAML file (snake_case keys) and overridden by `--set key=value`.
 public struct PretrainConfig: Codable, Equatable, Sendable {

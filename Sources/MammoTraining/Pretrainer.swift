@@ -2,6 +2,7 @@ import Foundation
 import MammoModels
 import MammoText
 import Torch
+import MammoData
 
 /// What the trainer reports after each optimiser step.
 public struct PretrainProgress: Sendable {
@@ -433,11 +434,11 @@ public final class Pretrainer {
             state.epoch += 1
             state.batchInEpoch = 0
             try saveCheckpoint()
-            if let metrics { try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html")) }
+            if let metrics { try TrainingPage.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html")) }
         }
         try saveCheckpoint()
         if let metrics {
-            try TrainingReport.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
+            try TrainingPage.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
             try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
         }
         // Returns on every rank once rank 0 has written the final weights.

@@ -1,5 +1,5 @@
 import Foundation
-import MammoImaging
+import MammoData
 import MammoModels
 import MammoText
 import Torch
@@ -57,20 +57,7 @@ public struct PretrainingBatchBuilder: @unchecked Sendable {
     }
 
     /// One image as 1 x 1 x H x W float at the model's input size.
-    func load(_ url: URL) throws -> Tensor { try Self.loadImage(url, height: inputHeight, width: inputWidth) }
-
-    /// A preprocessed PNG as a 1 x 1 x H x W float tensor resized to `height` x `width` (area when
-    /// shrinking, bilinear otherwise): how training and evaluation both prepare model inputs.
-    public static func loadImage(_ url: URL, height: Int, width: Int) throws -> Tensor {
-        let image: GrayscaleImage
-        do { image = try GrayscaleImage.readPNG(url) } catch { throw TrainingError.badData(path: url.path, reason: "\(error)") }
-        var x = try Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width])
-        if image.height != height || image.width != width {
-            let shrinking = image.height >= height && image.width >= width
-            x = try Functional.interpolate(x, size: (height, width), mode: shrinking ? .area : .bilinear)
-        }
-        return x
-    }
+    func load(_ url: URL) throws -> Tensor { try ModelInput.loadImage(url, height: inputHeight, width: inputWidth) }
 
     /// What the texts of samples `indices` drawn for `epoch` state (the keys `batch` gives them), without
     /// loading images: a data-parallel rank needs the keys of the whole global batch.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MammoEvaluation
+import MammoData
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

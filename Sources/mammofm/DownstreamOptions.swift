@@ -5,6 +5,7 @@ import MammoEvaluation
 import MammoImaging
 import MammoModels
 import Torch
+import MammoData
 
 /// Options shared by zeroshot, probe and finetune: the labelled dataset, its images, tasks and output.
 struct DownstreamOptions: ParsableArguments {
@@ -102,7 +103,7 @@ struct DownstreamOptions: ParsableArguments {
         }
         do { return (try body(), nil) } catch let error as MetricError {
             return skipped("\(error)")
-        } catch DownstreamError.badInput(let reason) {
+        } catch InputError.badInput(let reason) {
             return skipped(reason)
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MammoEvaluation
 import Torch
+import MammoData
 
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import MammoEvaluation
 import MammoModels
 import MammoTraining
 import Torch
+import MammoData
 
 struct FineTuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,7 +51,7 @@ struct FineTuneCommand: ParsableCommand {
             let outcome = try data.scored(task) {
                 let tuner = try FineTuner(model: loaded.model, task: task, imageRoot: URL(fileURLWithPath: data.images), settings: settings,
                                           augmenter: noAugmentation ? nil : Augmenter())
-                let train = DownstreamProtocol.labelled(dataset, .train, task: task)
+                let train = EvaluationProtocol.labelled(dataset, .train, task: task)
                 let stepsPerEpoch = (train.count + settings.batchSize - 1) / settings.batchSize
                 let reporter = ProgressReporter(total: stepsPerEpoch * settings.epochs, unit: "steps")
                 var last = 0
@@ -59,10 +60,10 @@ struct FineTuneCommand: ParsableCommand {
                     last = p.step
                 }
                 reporter.finish()
-                let validation = try tuner.predict(DownstreamProtocol.labelled(dataset, .validation, task: task))
-                let test = try tuner.predict(DownstreamProtocol.labelled(dataset, .test, task: task))
+                let validation = try tuner.predict(EvaluationProtocol.labelled(dataset, .validation, task: task))
+                let test = try tuner.predict(EvaluationProtocol.labelled(dataset, .test, task: task))
                 let levelList = data.levels(for: task)
-                let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation, test: test,
+                let evaluations = try EvaluationProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation, test: test,
                                                                   operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                 let name = "fine-tune \(String(format: "%g%%", share * 100)) seed \(seed)"
                 try data.savePredictions(test, name: name, task: task)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MammoDownstream
 import MammoEvaluation
+import MammoData
 
 /// How probe and finetune train their classifier heads; unset options take the reference's per-task values.
 struct HeadOptions: ParsableArguments {

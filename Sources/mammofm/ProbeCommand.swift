@@ -80,7 +80,7 @@ struct ProbeCommand: ParsableCommand {
                         let started = Date()
                         let name = "\(encoder.name) \(String(format: "%g%%", fraction * 100)) seed \(seed)"
                         let outcome = try data.scored(task) {
-                            let result = try DownstreamProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
+                            let result = try EvaluationProtocol.linearProbe(task: task, dataset: dataset, features: features, fraction: fraction,
                                                                             settings: settings, levels: levelList,
                                                                             operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                             try data.savePredictions(result.test, name: name, task: task)

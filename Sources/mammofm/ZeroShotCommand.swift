@@ -47,11 +47,11 @@ struct ZeroShotCommand: ParsableCommand {
                 var entries: [EvaluationEntry] = []
                 for set in sets {
                     for scaled in logitScale ? [false, true] : [false] {
-                        let validation = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .validation, task: task),
+                        let validation = try classifier.predict(task: task, prompts: set, images: EvaluationProtocol.labelled(dataset, .validation, task: task),
                                                                 features: features, useLogitScale: scaled)
-                        let test = try classifier.predict(task: task, prompts: set, images: DownstreamProtocol.labelled(dataset, .test, task: task),
+                        let test = try classifier.predict(task: task, prompts: set, images: EvaluationProtocol.labelled(dataset, .test, task: task),
                                                           features: features, useLogitScale: scaled)
-                        let evaluations = try DownstreamProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
+                        let evaluations = try EvaluationProtocol.evaluate(task: task, levels: levelList, images: dataset.images, validation: validation,
                                                                           test: test, operatingPoint: data.operatingPointSetting, bootstrap: data.bootstrapSettings)
                         let name = "zero-shot \(set.name)" + (scaled ? " (logit scale)" : "")
                         try data.savePredictions(test, name: name, task: task)

@@ -8,6 +8,7 @@ import MammoText
 import MammoTraining
 import Testing
 import Torch
+import MammoData
 
 /// A small synthetic cohort preprocessed to 64 x 40 PNGs, and a tiny random model (made once per process).
 enum DownstreamFixture {
@@ -58,7 +59,7 @@ enum DownstreamFixture {
         #expect(other.cacheFile(for: dataset.images.map(\.imageID)) != file)
         // A row of the set is the encoder's output for that image alone.
         let image = try ImageNormalization.reference(
-            PretrainingBatchBuilder.loadImage(DownstreamFixture.images.appendingPathComponent("\(dataset.images[3].imageID).png"), height: 64, width: 40))
+            ModelInput.loadImage(DownstreamFixture.images.appendingPathComponent("\(dataset.images[3].imageID).png"), height: 64, width: 40))
         let alone = try Autograd.inferenceMode { try model.imageEncoder.forward(image, pooling: model.config.image.pooling) }
         let row = try first.rows([dataset.images[3].imageID])
         #expect(try (row - alone).abs().max().item() < 1e-4)
@@ -90,7 +91,7 @@ enum DownstreamFixture {
         let features = try FeatureExtractor(model: pipeline.model, modelHash: "zs", imageRoot: DownstreamFixture.images, cacheDirectory: nil)
             .features(for: dataset.images)
         let classifier = ZeroShotClassifier(pipeline: pipeline)
-        let test = DownstreamProtocol.labelled(dataset, .test, task: .mass)
+        let test = EvaluationProtocol.labelled(dataset, .test, task: .mass)
         for set in [PromptSet.reference, .ensemble] {
             let plain = try classifier.predict(task: .mass, prompts: set, images: test, features: features)
             let scaled = try classifier.predict(task: .mass, prompts: set, images: test, features: features, useLogitScale: true)
@@ -101,7 +102,7 @@ enum DownstreamFixture {
         }
         // The reference scores match a direct computation.
         let embeddings = try pipeline.embed(images: test.prefix(2).map {
-            try PretrainingBatchBuilder.loadImage(DownstreamFixture.images.appendingPathComponent("\($0.imageID).png"), height: 64, width: 40).squeeze(0)
+            try ModelInput.loadImage(DownstreamFixture.images.appendingPathComponent("\($0.imageID).png"), height: 64, width: 40).squeeze(0)
         })
         let direct = try pipeline.zeroShot(imageEmbeddings: embeddings, promptEmbeddings: pipeline.embed(texts: ["no mass", "mass"])).toArray(Float.self)
         let ours = try classifier.predict(task: .mass, prompts: .reference, images: Array(test.prefix(2)), features: features)
@@ -111,10 +112,10 @@ enum DownstreamFixture {
         let left = try classifier.classEmbeddings(.ensemble, task: .mass, side: "left")
         let right = try classifier.classEmbeddings(.ensemble, task: .mass, side: "right")
         #expect(try (left - right).abs().max().item() > 0)
-        let density = try classifier.predict(task: .density, prompts: .reference, images: DownstreamProtocol.labelled(dataset, .test, task: .density),
+        let density = try classifier.predict(task: .density, prompts: .reference, images: EvaluationProtocol.labelled(dataset, .test, task: .density),
                                              features: features)
         #expect(density.allSatisfy { $0.probabilities.count == 4 })
-        #expect(throws: DownstreamError.self) {
+        #expect(throws: InputError.self) {
             try classifier.predict(task: .mass, prompts: PromptSet(name: "x", prompts: ["mass": [["a"], ["b"], ["c"]]]), images: test, features: features)
         }
     }
@@ -162,7 +163,7 @@ enum DownstreamFixture {
         settings.classBalanced = true
         let balanced = try LinearProbe.train(task: .mass, features: x, labels: binary, settings: settings)
         #expect(try ROCAnalysis(scores: balanced.probabilities(x).map { $0[1] }, labels: binary.map { $0 == 1 }).auc > 0.98)
-        #expect(throws: DownstreamError.self) { try LinearProbe.train(task: .mass, features: x, labels: [Int](repeating: 0, count: 400), settings: settings) }
+        #expect(throws: InputError.self) { try LinearProbe.train(task: .mass, features: x, labels: [Int](repeating: 0, count: 400), settings: settings) }
     }
 
     @Test func probeProtocolScoresTheTestSplit() throws {
@@ -172,10 +173,10 @@ enum DownstreamFixture {
             .features(for: dataset.images)
         var settings = HeadTraining()
         settings.epochs = 2
-        let result = try DownstreamProtocol.linearProbe(task: .density, dataset: dataset, features: features, fraction: 1, settings: settings,
+        let result = try EvaluationProtocol.linearProbe(task: .density, dataset: dataset, features: features, fraction: 1, settings: settings,
                                                         levels: ["breast"], bootstrap: nil)
-        #expect(result.trainingCases == DownstreamProtocol.labelled(dataset, .train, task: .density).count)
-        #expect(result.test.count == DownstreamProtocol.labelled(dataset, .test, task: .density).count)
+        #expect(result.trainingCases == EvaluationProtocol.labelled(dataset, .train, task: .density).count)
+        #expect(result.test.count == EvaluationProtocol.labelled(dataset, .test, task: .density).count)
         let m = try #require(result.evaluations.first?.multiclass)
         #expect(m.cases == Set(dataset.images(in: .test).map(\.breastKey)).count)
     }
@@ -186,7 +187,7 @@ enum DownstreamFixture {
         var settings = HeadTraining()
         settings.epochs = 2
         settings.batchSize = 8
-        let train = DownstreamProtocol.labelled(dataset, .train, task: .density)
+        let train = EvaluationProtocol.labelled(dataset, .train, task: .density)
         let checkpoint = DownstreamFixture.root.appendingPathComponent("finetune/checkpoints/density")
         let tuner = try FineTuner(model: model, task: .density, imageRoot: DownstreamFixture.images, settings: settings)
         // The classifier starts from the CLIP model's image tower.
@@ -202,7 +203,7 @@ enum DownstreamFixture {
         var more: [Int] = []
         try resumed.train(train, checkpoint: checkpoint) { more.append($0.step) }
         #expect(more.isEmpty)
-        let test = DownstreamProtocol.labelled(dataset, .test, task: .density)
+        let test = EvaluationProtocol.labelled(dataset, .test, task: .density)
         let a = try tuner.predict(test), b = try resumed.predict(test)
         #expect(a.count == test.count && zip(a, b).allSatisfy { zip($0.probabilities, $1.probabilities).allSatisfy { abs($0 - $1) < 1e-5 } })
         // A run killed between the swap's two renames: the previous checkpoint is put back.

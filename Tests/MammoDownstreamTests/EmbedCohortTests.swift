@@ -2,6 +2,7 @@ import Foundation
 import MammoEvaluation
 import MammoSynth
 import Testing
+import MammoData
 
 /// The cohort's EMBED-layout tables, read by the EMBED reader, give the labels the cohort's truth
 /// gives: EMBED knows findings per side, so the image labels are the breast's (any view).

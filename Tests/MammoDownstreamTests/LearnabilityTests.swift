@@ -6,6 +6,7 @@ import MammoModels
 import MammoSynth
 import MammoTraining
 import Testing
+import MammoData
 
 /// The pretraining's proof in small: on an easy synthetic cohort, `configs/pretrain/tiny-quick.yaml`
 /// learns from the reports alone to tell images with a mass from images without one, zero-shot.
@@ -42,7 +43,7 @@ import Testing
 
         let dataset = try LabelledDataset.read(format: "synth", url: cohort)
         let pipeline = try MammoClipPipeline(path: output.appendingPathComponent("best"))
-        let test = DownstreamProtocol.labelled(dataset, .test, task: .mass)
+        let test = EvaluationProtocol.labelled(dataset, .test, task: .mass)
         let features = try FeatureExtractor(model: pipeline.model, modelHash: "quick", imageRoot: images, cacheDirectory: nil).features(for: test)
         let predictions = try ZeroShotClassifier(pipeline: pipeline).predict(task: .mass, prompts: .reference, images: test, features: features)
         let roc = try ROCAnalysis(scores: predictions.map(\.positiveProbability), labels: predictions.map { $0.label == 1 })

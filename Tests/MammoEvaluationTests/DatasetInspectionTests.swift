@@ -1,6 +1,7 @@
 import Foundation
 @testable import MammoEvaluation
 import Testing
+@testable import MammoData
 
 /// `dataset inspect` on small hand-written CSVs in each dataset's column layout.
 @Suite struct DatasetInspectionTests {

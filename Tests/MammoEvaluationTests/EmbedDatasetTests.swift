@@ -1,6 +1,7 @@
 import Foundation
 @testable import MammoEvaluation
 import Testing
+@testable import MammoData
 
 /// EMBED Open Data: the clinical and metadata tables joined into labelled images by exam and side.
 @Suite struct EmbedDatasetTests {

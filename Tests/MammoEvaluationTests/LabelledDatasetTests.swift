@@ -1,6 +1,7 @@
 import Foundation
 @testable import MammoEvaluation
 import Testing
+@testable import MammoData
 
 /// Dataset readers into the labelled-image schema, splits, fractions, predictions files.
 @Suite struct LabelledDatasetTests {
@@ -55,7 +56,7 @@ import Testing
         #expect(d.images.map(\.split) == [.test, .test, .train, .train])
         #expect(d.images[0].labels == ["malignancy": 1, "density": 1] && d.images[2].labels == ["malignancy": 0])
         let noFold = try Self.write("labelled_nofold.csv", "patient_id,image_id,laterality,view,cancer\n1,2,L,CC,0\n")
-        #expect(throws: DatasetError.self) { try LabelledDataset.read(format: "rsna", url: noFold) }
+        #expect(throws: InputError.self) { try LabelledDataset.read(format: "rsna", url: noFold) }
         let badCancer = try Self.write("labelled_badcancer.csv", "patient_id,image_id,laterality,view,cancer,fold\n1,2,L,CC,yes,0\n")
         do {
             _ = try LabelledDataset.read(format: "rsna", url: badCancer)
@@ -79,8 +80,8 @@ import Testing
     }
 
     @Test func unknownFormatsAndTasksAreNamed() throws {
-        #expect(throws: DatasetError.self) { try LabelledDataset.read(format: "embed", url: URL(fileURLWithPath: "/nonexistent")) }
-        #expect(throws: DatasetError.self) { try ClassificationTask.named("cancerish") }
+        #expect(throws: InputError.self) { try LabelledDataset.read(format: "embed", url: URL(fileURLWithPath: "/nonexistent")) }
+        #expect(throws: InputError.self) { try ClassificationTask.named("cancerish") }
         #expect(try ClassificationTask.named("Mass") == .mass)
     }
 
@@ -110,7 +111,7 @@ import Testing
         #expect(tenth.images(in: .train).count == 2 * kept.count)
         // Larger fractions contain smaller ones for one seed (sorted by the same hash).
         #expect(kept.isSubset(of: Set(try v.withTrainingFraction(0.5, seed: 4).images(in: .train).map(\.patientID))))
-        #expect(throws: DatasetError.self) { try v.withTrainingFraction(1.5, seed: 0) }
+        #expect(throws: InputError.self) { try v.withTrainingFraction(1.5, seed: 0) }
     }
 
     @Test func predictionsAggregatePerBreastAndExam() {
@@ -138,7 +139,7 @@ import Testing
         try PredictionsFile.write(test, task: .mass, to: url)
         #expect(try PredictionsFile.read(url, task: .mass, dataset: d, split: .test) == test)
         try PredictionsFile.write(Array(test.dropLast()), task: .mass, to: url)
-        #expect(throws: DatasetError.self) { try PredictionsFile.read(url, task: .mass, dataset: d, split: .test) }
+        #expect(throws: InputError.self) { try PredictionsFile.read(url, task: .mass, dataset: d, split: .test) }
         let bad = try Self.write("predictions_bad.csv", "image_id,probability\n\(test[0].caseID),1.5\n")
         do {
             _ = try PredictionsFile.read(bad, task: .mass, dataset: d, split: .test)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import MammoEvaluation
 import Testing
+@testable import MammoData
 
 /// Task-level evaluation: the numbers agree with the metric primitives, operating points come from
 /// validation, and result documents write JSON and HTML that read back.

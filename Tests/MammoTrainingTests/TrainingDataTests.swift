@@ -6,6 +6,7 @@ import MammoSynth
 @testable import MammoTraining
 import Testing
 import Torch
+@testable import MammoData
 
 /// A small synthetic cohort, preprocessed to PNGs named by image id (made once per test process).
 enum TinyCohort {
@@ -90,14 +91,14 @@ enum TinyCohort {
         // Clear errors for a missing column and a missing image.
         let bad = TinyCohort.root.appendingPathComponent("bad.csv")
         try CSVFile.write([["patient_id", "image"], ["P1", "['x.png']"]], to: bad)
-        #expect(throws: TrainingError.badData(path: bad.path, reason: "missing column 'text' (columns: patient_id, image)")) {
+        #expect(throws: InputError.badFile(path: bad.path, reason: "missing column 'text' (columns: patient_id, image)")) {
             try ImageTextDataset.mammoClipCSV(bad, imageRoot: TinyCohort.images, splits: ["train"])
         }
         try CSVFile.write([["patient_id", "image", "text"], ["P1", "['x.png']", "['some report text here']"]], to: bad)
         do {
             _ = try ImageTextDataset.mammoClipCSV(bad, imageRoot: TinyCohort.images, splits: ["train"])
             Issue.record("a missing image was accepted")
-        } catch let error as TrainingError {
+        } catch let error as InputError {
             #expect("\(error)".contains("image 'x.png' not found"))
         }
     }
@@ -230,7 +231,7 @@ enum TinyCohort {
         #expect(withMass > 0)
         let bad = TinyCohort.root.appendingPathComponent("bad-vindr.csv")
         try CSVFile.write([["study_id", "image_id"], ["S", "I"]], to: bad)
-        #expect(throws: TrainingError.self) { try ImageTextDataset.vindr(bad, imageRoot: TinyCohort.images, splits: ["training"]) }
+        #expect(throws: InputError.self) { try ImageTextDataset.vindr(bad, imageRoot: TinyCohort.images, splits: ["training"]) }
     }
 
     @Test func mixedSourcesAreDrawnByWeight() throws {

@@ -15,6 +15,7 @@ import MammoModels
 import MammoSynth
 import MammoTraining
 import Torch
+import MammoData
 
 /// A reader under test: what a file of its kind goes through.
 enum Reader: String, CaseIterable {

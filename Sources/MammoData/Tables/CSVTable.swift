@@ -1,4 +1,5 @@
 import Foundation
+import MammoImaging
 
 /// A CSV file as a header and rows, with named-column lookups. Errors (unreadable file, ragged
 /// line, missing column) name the file and are built by `makeError`, so each caller throws its own

@@ -1,5 +1,6 @@
 import Foundation
 import Torch
+import MammoData
 
 /// One evaluated configuration: a task scored by one method (zero-shot prompts, a probe at a data
 /// fraction and seed, a fine-tuned model, a predictions file).
@@ -78,12 +79,12 @@ public struct EvaluationDocument: Codable, Sendable {
 
     /// Reads a result file.
     public static func read(_ url: URL) throws -> EvaluationDocument {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw DatasetError.badFile(path: url.path, reason: "cannot read") }
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw InputError.badFile(path: url.path, reason: "cannot read") }
         let decoder = JSONDecoder()
         // Undefined values (an NPV with no negative calls, say) are written as "nan".
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do { return try decoder.decode(EvaluationDocument.self, from: data) } catch {
-            throw DatasetError.badFile(path: url.path, reason: "not a MammoFM result file: \(error)")
+            throw InputError.badFile(path: url.path, reason: "not a MammoFM result file: \(error)")
         }
     }
 

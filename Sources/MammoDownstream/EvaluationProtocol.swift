@@ -1,11 +1,12 @@
 import Foundation
 import MammoEvaluation
 import Torch
+import MammoData
 
 /// The evaluation protocol shared by zero-shot, probe and fine-tune: predictions per image on the
 /// validation and test splits, aggregated to the levels asked for, scored with the validation
 /// split's operating point.
-public enum DownstreamProtocol {
+public enum EvaluationProtocol {
     /// One evaluation per level ("image", "breast", "exam"; exam only for binary tasks).
     public static func evaluate(task: ClassificationTask, levels: [String], images: [LabelledImage], validation: [Prediction],
                                 test: [Prediction], operatingPoint: OperatingPoint = .youden,
@@ -39,7 +40,7 @@ public enum DownstreamProtocol {
         throws -> (evaluations: [TaskEvaluation], trainingCases: Int, test: [Prediction]) {
         let sampled = try dataset.withTrainingFraction(fraction, seed: settings.seed)
         let train = labelled(sampled, .train, task: task)
-        guard !train.isEmpty else { throw DownstreamError.badInput("no training images with a '\(task.name)' label") }
+        guard !train.isEmpty else { throw InputError.badInput("no training images with a '\(task.name)' label") }
         let probe = try LinearProbe.train(task: task, features: features.rows(train.map(\.imageID)), labels: train.map { $0.labels[task.name]! },
                                           settings: settings)
         let validation = try predictions(probe, images: labelled(sampled, .validation, task: task), features: features)

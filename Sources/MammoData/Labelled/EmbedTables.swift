@@ -15,7 +15,7 @@ struct EmbedTables {
         let files = FileManager.default
         var isFolder: ObjCBool = false
         guard files.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw DatasetError.badFile(path: url.path, reason: "no such file or folder")
+            throw InputError.badFile(path: url.path, reason: "no such file or folder")
         }
         if isFolder.boolValue {
             let folders = [url, url.appendingPathComponent("tables")]
@@ -23,7 +23,7 @@ struct EmbedTables {
                 folders.lazy.flatMap { folder in names.map { folder.appendingPathComponent($0) } }.first { files.fileExists(atPath: $0.path) }
             }
             guard let clinical = find(clinicalNames), let metadata = find(metadataNames) else {
-                throw DatasetError.badFile(path: url.path, reason: "needs \(clinicalNames[0]) and \(metadataNames[0]) (or their _reduced versions) in this folder or its 'tables' folder")
+                throw InputError.badFile(path: url.path, reason: "needs \(clinicalNames[0]) and \(metadataNames[0]) (or their _reduced versions) in this folder or its 'tables' folder")
             }
             return EmbedTables(clinical: clinical, metadata: metadata)
         }
@@ -34,10 +34,10 @@ struct EmbedTables {
         } else if name.contains("metadata") {
             pair = (folder.appendingPathComponent(name.replacingOccurrences(of: "metadata", with: "clinical")), url)
         } else {
-            throw DatasetError.badFile(path: url.path, reason: "not an EMBED table: give the dataset folder, or the clinical or metadata CSV")
+            throw InputError.badFile(path: url.path, reason: "not an EMBED table: give the dataset folder, or the clinical or metadata CSV")
         }
         for table in [pair.0, pair.1] where !files.fileExists(atPath: table.path) {
-            throw DatasetError.badFile(path: table.path, reason: "missing: EMBED labels join the clinical and the metadata CSV")
+            throw InputError.badFile(path: table.path, reason: "missing: EMBED labels join the clinical and the metadata CSV")
         }
         return EmbedTables(clinical: pair.0, metadata: pair.1)
     }

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Errors of the downstream protocol; each names the file or setting and what was wrong.
-public enum DownstreamError: Error, Equatable, CustomStringConvertible {
+/// Errors in what a user gives: a data file that cannot be used (named, with what was wrong in it) or
+/// a request the data cannot satisfy (unknown task, empty split, bad fraction or setting).
+public enum InputError: Error, Equatable, CustomStringConvertible {
     case badFile(path: String, reason: String)
     case badInput(String)
 

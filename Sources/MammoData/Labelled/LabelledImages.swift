@@ -39,7 +39,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
     /// A built-in task by name.
     public static func named(_ name: String) throws -> ClassificationTask {
         guard let task = builtIn.first(where: { $0.name == name.lowercased() }) else {
-            throw DatasetError.badInput("unknown task '\(name)'; known: \(builtIn.map(\.name).joined(separator: ", "))")
+            throw InputError.badInput("unknown task '\(name)'; known: \(builtIn.map(\.name).joined(separator: ", "))")
         }
         return task
     }
@@ -127,7 +127,7 @@ public struct LabelledDataset: Sendable {
     /// A copy whose training split keeps `fraction` of its patients (seeded, patient-disjoint); the
     /// other splits are untouched. The reference samples rows; whole patients keep views together.
     public func withTrainingFraction(_ fraction: Double, seed: UInt64) throws -> LabelledDataset {
-        guard fraction > 0 && fraction <= 1 else { throw DatasetError.badInput("a data fraction must be in (0, 1], got \(fraction)") }
+        guard fraction > 0 && fraction <= 1 else { throw InputError.badInput("a data fraction must be in (0, 1], got \(fraction)") }
         guard fraction < 1 else { return self }
         let patients = Array(Set(images(in: .train).map(\.patientID))).sorted()
         let keep = Set(PatientSampling.sample(patients, count: max(1, Int((Double(patients.count) * fraction).rounded())), seed: seed))

@@ -3,7 +3,7 @@ import Torch
 
 /// report.html for a run: the loss terms, learning rate, logit scale and validation loss against the
 /// step, as inline SVG (no scripts, no external files), from metrics.jsonl.
-public enum TrainingReport {
+public enum TrainingPage {
     struct Series { var name: String; var colour: String; var points: [(Double, Double)] }
 
     public static func write(metrics: URL, config: PretrainConfig, to url: URL) throws {

@@ -3,26 +3,6 @@ import MammoImaging
 import MammoText
 import Torch
 
-/// Errors reading training data or configuration; each names the file and what was wrong.
-public enum TrainingError: Error, CustomStringConvertible, Equatable {
-    case badData(path: String, reason: String)
-    case badConfiguration(String)
-    case diverged(step: Int, loss: Double)
-    case checkpoint(path: String, reason: String)
-    case ranksDiverged(rank: Int, epoch: Int)
-
-    public var description: String {
-        switch self {
-        case .badData(let path, let reason): return "\(path): \(reason)"
-        case .badConfiguration(let reason): return "invalid training configuration: \(reason)"
-        case .diverged(let step, let loss): return "the loss became \(loss) at step \(step); training stopped, the last good checkpoint is kept"
-        case .checkpoint(let path, let reason): return "\(path): \(reason)"
-        case .ranksDiverged(let rank, let epoch):
-            return "after epoch \(epoch + 1) rank \(rank)'s weights differ from rank 0's although every rank applied the same averaged gradients: the ranks run different engine builds or non-deterministic kernels; training stopped, the last checkpoint is kept"
-        }
-    }
-}
-
 /// Two images and two texts drawn for a breast, with keys naming what each text states.
 public struct DrawnPair: Sendable, Equatable {
     public var image1: URL, image2: URL
@@ -84,24 +64,21 @@ public struct ImageTextDataset: Sendable {
     /// Image-label data in the VinDr-Mammo layout (finding_annotations.csv): one sample per breast of a
     /// study with its CC and MLO images and their finding categories; PNGs at `imageRoot/<image_id>.png`.
     public static func vindr(_ csv: URL, imageRoot: URL, splits: Set<String>) throws -> ImageTextDataset {
-        let table = try CSVTable(csv, error: { TrainingError.badData(path: $0, reason: $1) })
-        let column = table.column
-        let study = try column("study_id"), image = try column("image_id"), laterality = try column("laterality")
-        let view = try column("view_position"), categories = try column("finding_categories"), split = try column("split")
-        let densityColumn = table.header.firstIndex(of: "breast_density")
+        let table = try VinDrTable(csv)
+        guard table.hasFindings else { throw InputError.badFile(path: csv.path, reason: "missing column 'finding_categories'") }
         struct Breast { var cc: [String: Set<String>] = [:]; var mlo: [String: Set<String>] = [:]; var density: String? = nil }
         var breasts: [String: Breast] = [:], keys: [String] = []
-        for (n, row) in table.rows.enumerated() where splits.contains(row[split]) {
-            let key = row[study] + "/" + row[laterality]
+        for row in table.rows where splits.contains(row.split) {
+            let key = row.studyID + "/" + row.laterality
             if breasts[key] == nil { breasts[key] = Breast(); keys.append(key) }
-            if let densityColumn, let letter = row[densityColumn].split(separator: " ").last, ["A", "B", "C", "D"].contains(letter) {
+            if let letter = row.density.split(separator: " ").last, ["A", "B", "C", "D"].contains(letter) {
                 breasts[key]!.density = String(letter) // "DENSITY C"
             }
-            let found = Set(PythonLiteral.strings(row[categories]).filter { $0 != "No Finding" })
-            switch row[view].uppercased() {
-            case "CC": breasts[key]!.cc[row[image], default: []].formUnion(found)
-            case "MLO": breasts[key]!.mlo[row[image], default: []].formUnion(found)
-            default: throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): view '\(row[view])' is neither CC nor MLO")
+            let found = row.findings ?? []
+            switch row.view.uppercased() {
+            case "CC": breasts[key]!.cc[row.imageID, default: []].formUnion(found)
+            case "MLO": breasts[key]!.mlo[row.imageID, default: []].formUnion(found)
+            default: throw InputError.badFile(path: csv.path, reason: "line \(row.line): view '\(row.view)' is neither CC nor MLO")
             }
         }
         var samples: [BreastImageText] = []
@@ -111,7 +88,7 @@ public struct ImageTextDataset: Sendable {
                   let mlo = b.mlo.keys.sorted().first ?? b.cc.keys.sorted().first else { continue }
             let url = { (id: String) -> URL in imageRoot.appendingPathComponent("\(id).png") }
             for id in [cc, mlo] where !FileManager.default.fileExists(atPath: url(id).path) {
-                throw TrainingError.badData(path: csv.path, reason: "image '\(id)' not found as \(url(id).path)")
+                throw InputError.badFile(path: csv.path, reason: "image '\(id)' not found as \(url(id).path)")
             }
             let side = key.hasSuffix("/L") ? "L" : "R"
             samples.append(BreastImageText(patientID: String(key.split(separator: "/").first ?? ""), laterality: side, cc: [url(cc)], mlo: [url(mlo)],
@@ -123,14 +100,14 @@ public struct ImageTextDataset: Sendable {
 
     /// Rows whose `split` column (when the CSV has one) is in `splits`, else whose `fold` passes `folds`.
     public static func mammoClipCSV(_ csv: URL, imageRoot: URL, splits: Set<String>, folds: ((Int) -> Bool)? = nil) throws -> ImageTextDataset {
-        let table = try CSVTable(csv, error: { TrainingError.badData(path: $0, reason: $1) })
+        let table = try CSVTable(csv, error: { InputError.badFile(path: $0, reason: $1) })
         let column = table.column, header = table.header
         let patient = try column("patient_id"), text = try column("text")
         let laterality = header.firstIndex(of: "laterality"), image = header.firstIndex(of: "image")
         let cc = header.firstIndex(of: "CC"), mlo = header.firstIndex(of: "MLO")
         let augment = header.firstIndex(of: "text_augment"), split = header.firstIndex(of: "split"), fold = header.firstIndex(of: "fold")
         guard image != nil || (cc != nil && mlo != nil) else {
-            throw TrainingError.badData(path: csv.path, reason: "needs an 'image' column or 'CC' and 'MLO' columns")
+            throw InputError.badFile(path: csv.path, reason: "needs an 'image' column or 'CC' and 'MLO' columns")
         }
         var fileCache: [String: Bool] = [:]
         func locate(_ name: String, patient: String, line: Int) throws -> URL {
@@ -139,14 +116,14 @@ public struct ImageTextDataset: Sendable {
                 fileCache[candidate.path] = exists
                 if exists { return candidate }
             }
-            throw TrainingError.badData(path: csv.path, reason: "line \(line + 1): image '\(name)' not found under \(imageRoot.path) (as <patient_id>/\(name) or \(name))")
+            throw InputError.badFile(path: csv.path, reason: "line \(line + 1): image '\(name)' not found under \(imageRoot.path) (as <patient_id>/\(name) or \(name))")
         }
         var samples: [BreastImageText] = []
         for (n, row) in table.rows.enumerated() {
             if let split {
                 guard splits.contains(row[split]) else { continue }
             } else if let folds, let fold {
-                guard let value = Int(row[fold]) else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): fold '\(row[fold])' is not a number") }
+                guard let value = Int(row[fold]) else { throw InputError.badFile(path: csv.path, reason: "line \(n + 2): fold '\(row[fold])' is not a number") }
                 guard folds(value) else { continue }
             }
             let id = row[patient]
@@ -155,7 +132,7 @@ public struct ImageTextDataset: Sendable {
             let allNames = image.map { PythonLiteral.strings(row[$0]) } ?? []
             let otherNames = allNames.filter { !ccNames.contains($0) && !mloNames.contains($0) }
             let sections = PythonLiteral.strings(row[text]).map(ReportText.clean).filter { !$0.isEmpty }
-            guard !sections.isEmpty else { throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): no usable text") }
+            guard !sections.isEmpty else { throw InputError.badFile(path: csv.path, reason: "line \(n + 2): no usable text") }
             var paraphrases = augment.map { PythonLiteral.strings(row[$0]).map(ReportText.clean) } ?? []
             if paraphrases.count != sections.count { paraphrases = sections }
             let sample = BreastImageText(patientID: id, laterality: laterality.map { row[$0] } ?? "",
@@ -165,7 +142,7 @@ public struct ImageTextDataset: Sendable {
                                          texts: sections, paraphrases: paraphrases,
                                          density: ReportParser().parse(sections.joined(separator: ". ")).density)
             guard !(sample.cc.isEmpty && sample.mlo.isEmpty && sample.other.isEmpty) else {
-                throw TrainingError.badData(path: csv.path, reason: "line \(n + 2): no images")
+                throw InputError.badFile(path: csv.path, reason: "line \(n + 2): no images")
             }
             samples.append(sample)
         }

@@ -95,8 +95,8 @@ struct EmbedJoin {
         let optional = { (name: String) in t.header.firstIndex(of: name) }
         let margin = optional("massmargin"), distribution = optional("calcdistri"), pathologySide = optional("bside")
         let date = optional("study_date_anon")
-        func bad(_ i: Int, _ column: Int, _ expected: String) -> DatasetError {
-            DatasetError.badFile(path: t.path, reason: "line \(i + 2): \(t.header[column]) '\(t.rows[i][column])' is not \(expected)")
+        func bad(_ i: Int, _ column: Int, _ expected: String) -> InputError {
+            InputError.badFile(path: t.path, reason: "line \(i + 2): \(t.header[column]) '\(t.rows[i][column])' is not \(expected)")
         }
         func laterality(_ text: String) -> String? { ["L": "L", "R": "R", "B": "", "": ""][text.uppercased()] }
         return try t.rows.enumerated().map { i, row in

@@ -17,9 +17,9 @@ extension LabelledDataset {
         case "synth": return try synth(url)
         case "embed": return try EmbedJoin.read(url).dataset
         case "mammoclip":
-            throw DatasetError.badInput("mammoclip files hold reports, not classification labels: use vindr, rsna, cbis, embed or synth")
+            throw InputError.badInput("mammoclip files hold reports, not classification labels: use vindr, rsna, cbis, embed or synth")
         default:
-            throw DatasetError.badInput("unknown dataset format '\(format)'; use vindr, rsna, cbis, embed or synth")
+            throw InputError.badInput("unknown dataset format '\(format)'; use vindr, rsna, cbis, embed or synth")
         }
     }
 
@@ -33,7 +33,7 @@ extension LabelledDataset {
 
     static func split(_ text: String, file: URL, row: Int) throws -> DataSplit {
         guard let split = DataSplit(spelling: text) else {
-            throw DatasetError.badFile(path: file.path, reason: "row \(row + 2): unknown split '\(text)' (expected training, validation or test)")
+            throw InputError.badFile(path: file.path, reason: "row \(row + 2): unknown split '\(text)' (expected training, validation or test)")
         }
         return split
     }
@@ -42,38 +42,26 @@ extension LabelledDataset {
     /// (finding file only) or from the 0/1 `Mass` and `Suspicious_Calcification` columns of the
     /// Mammo-CLIP VinDr CSV (vindr_detection_v1_folds.csv: `patient_id`, `view`), density from breast_density.
     static func vindr(_ url: URL) throws -> LabelledDataset {
-        let t = try CSVTable(dataset: url)
-        let image = try t.column("image_id"), study = try t.firstColumn(of: ["study_id", "patient_id"]), side = try t.column("laterality")
-        let view = try t.firstColumn(of: ["view_position", "view"]), density = try t.column("breast_density"), splitColumn = try t.column("split")
-        let categories = t.has("finding_categories") ? try t.column("finding_categories") : nil
-        let flags = t.has("Mass") && t.has("Suspicious_Calcification") ? (try t.column("Mass"), try t.column("Suspicious_Calcification")) : nil
-        let hasFindings = categories != nil || flags != nil
+        let table = try VinDrTable(url)
+        guard table.hasDensity else { throw InputError.badFile(path: url.path, reason: "missing column 'breast_density'") }
         var order: [String] = [], byID: [String: LabelledImage] = [:]
-        for (i, row) in t.rows.enumerated() {
-            let id = row[image]
+        for row in table.rows {
+            let id = row.imageID
             if byID[id] == nil {
                 var labels: [String: Int] = [:]
-                if let d = densityIndex(row[density]) { labels["density"] = d }
-                if hasFindings { labels["mass"] = 0; labels["calcification"] = 0 }
-                byID[id] = LabelledImage(imageID: id, patientID: row[study], examID: row[study], laterality: row[side], view: row[view],
-                                         split: try split(row[splitColumn], file: url, row: i), labels: labels)
+                if let d = densityIndex(row.density) { labels["density"] = d }
+                if table.hasFindings { labels["mass"] = 0; labels["calcification"] = 0 }
+                byID[id] = LabelledImage(imageID: id, patientID: row.studyID, examID: row.studyID, laterality: row.laterality, view: row.view,
+                                         split: try split(row.split, file: url, row: row.line - 2), labels: labels)
                 order.append(id)
             }
-            if let categories {
-                let found = PythonLiteral.strings(row[categories])
+            if let found = row.findings {
                 if found.contains("Mass") { byID[id]!.labels["mass"] = 1 }
                 if found.contains("Suspicious Calcification") { byID[id]!.labels["calcification"] = 1 }
-            } else if let (mass, calcification) = flags {
-                for (column, task) in [(mass, "mass"), (calcification, "calcification")] {
-                    guard let value = Double(row[column].isEmpty ? "0" : row[column]), value == 0 || value == 1 else {
-                        throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): \(t.header[column]) '\(row[column])' is not 0 or 1")
-                    }
-                    if value == 1 { byID[id]!.labels[task] = 1 }
-                }
             }
         }
         return LabelledDataset(format: "vindr", source: url.path, images: order.map { byID[$0]! },
-                               tasks: hasFindings ? [.mass, .calcification, .density] : [.density])
+                               tasks: table.hasFindings ? [.mass, .calcification, .density] : [.density])
     }
 
     /// RSNA Screening Mammography train.csv: cancer per image (scored per breast), density when given;
@@ -83,15 +71,15 @@ extension LabelledDataset {
         let patient = try t.column("patient_id"), image = try t.column("image_id"), side = try t.column("laterality")
         let view = try t.column("view"), cancer = try t.column("cancer")
         guard t.has("fold") else {
-            throw DatasetError.badFile(path: url.path, reason: "no 'fold' column: the protocol trains on folds 1 and 2 and tests on fold 0 (add the Mammo-CLIP fold split)")
+            throw InputError.badFile(path: url.path, reason: "no 'fold' column: the protocol trains on folds 1 and 2 and tests on fold 0 (add the Mammo-CLIP fold split)")
         }
         let fold = try t.column("fold"), density = t.has("density") ? try t.column("density") : nil
         var images: [LabelledImage] = []
         for (i, row) in t.rows.enumerated() {
-            guard let f = Int(row[fold]) else { throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): fold '\(row[fold])' is not a number") }
+            guard let f = Int(row[fold]) else { throw InputError.badFile(path: url.path, reason: "row \(i + 2): fold '\(row[fold])' is not a number") }
             guard f <= 2 else { continue }
             guard let c = Int(row[cancer]), c == 0 || c == 1 else {
-                throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): cancer '\(row[cancer])' is not 0 or 1")
+                throw InputError.badFile(path: url.path, reason: "row \(i + 2): cancer '\(row[cancer])' is not 0 or 1")
             }
             var labels = ["malignancy": c]
             if let density, let d = densityIndex(row[density]) { labels["density"] = d }
@@ -113,7 +101,7 @@ extension LabelledDataset {
         var order: [String] = [], byID: [String: LabelledImage] = [:]
         for (i, row) in t.rows.enumerated() {
             let id = String(row[path].split(separator: "/").first ?? "")
-            guard !id.isEmpty else { throw DatasetError.badFile(path: url.path, reason: "row \(i + 2): empty image file path") }
+            guard !id.isEmpty else { throw InputError.badFile(path: url.path, reason: "row \(i + 2): empty image file path") }
             let split: DataSplit = id.contains("Test") ? .test : id.contains("Training") ? .train : .train
             let malignant = row[pathology].uppercased() == "MALIGNANT" ? 1 : 0
             if var existing = byID[id] {
@@ -142,7 +130,7 @@ extension LabelledDataset {
         let categories = Dictionary(findings.images.map { ($0.imageID, $0.labels) }, uniquingKeysWith: { a, _ in a })
         let images = try t.rows.enumerated().map { i, row -> LabelledImage in
             guard let found = categories[row[image]] else {
-                throw DatasetError.badFile(path: findingsFile.path, reason: "image \(row[image]) of labels/images.csv is missing")
+                throw InputError.badFile(path: findingsFile.path, reason: "image \(row[image]) of labels/images.csv is missing")
             }
             var labels = ["malignancy": row[malignant] == "1" ? 1 : 0, "mass": found["mass"] ?? 0, "calcification": found["calcification"] ?? 0]
             if let d = densityIndex(row[density]) { labels["density"] = d }

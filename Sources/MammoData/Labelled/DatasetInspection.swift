@@ -107,7 +107,7 @@ enum DatasetInspection {
         let patient = try t.column("patient_id")
         _ = try t.column("text")
         let imageColumns = ["image", "CC", "MLO"].compactMap { t.header.firstIndex(of: $0) }
-        guard !imageColumns.isEmpty else { throw DatasetError.badFile(path: url.path, reason: "needs an 'image' column or 'CC' and 'MLO' columns") }
+        guard !imageColumns.isEmpty else { throw InputError.badFile(path: url.path, reason: "needs an 'image' column or 'CC' and 'MLO' columns") }
         var names = Set<String>()
         for row in t.rows { for c in imageColumns { names.formUnion(PythonLiteral.strings(row[c]).map { row[patient] + "/" + $0 }) } }
         var sections: [String: [String: Int]] = [:]
