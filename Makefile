@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: setup build release test demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
+.PHONY: setup build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -17,11 +17,23 @@ build: setup
 release: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-# The suite, then the fuzz step: the regression corpus and 10 s of mutations per reader.
+# The suite, the README's quick start run as a new user would, then the fuzz step: the regression
+# corpus and 10 s of mutations per reader.
 test: setup
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
+	bash scripts/run-doc-examples.sh README.md "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 	bash fuzz/fuzz.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm-fuzz" 10
+
+# Everything built, then the engine and model tests and the meta-device test: what a second libtorch
+# (Debian's 1.13 in CI) guards, the C interface.
+test-engine: setup
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) --filter 'TorchTests|MammoModelsTests|MetaDeviceTests'
+
+# Every example of docs/cli.md, in order.
+doc-examples: build
+	bash scripts/run-doc-examples.sh docs/cli.md "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 
 DEMO_DIR ?= demo-output
 demo: release
@@ -59,7 +71,7 @@ bench-pretrain: reference-env
 
 bench-models: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench
-	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" --threads $(THREADS)
+	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" --threads $(THREADS) $(BENCH_MODEL_ARGS)
 
 bench-dicom: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm

@@ -54,9 +54,9 @@ stage "7/8 fine-tuning the image tower ($FINETUNE_EPOCHS epoch(s) per task)"
 run finetune --model "$DIR/pretrain/final" "${DATA[@]}" --epochs "$FINETUNE_EPOCHS" --out "$DIR/finetune"
 
 stage "8/8 one page for everything"
-"$MAMMOFM" report "$DIR/zeroshot/result.json" "$DIR/probe/result.json" "$DIR/finetune/result.json" --out "$DIR/index.html" \
+"$MAMMOFM" summarize "$DIR/zeroshot/result.json" "$DIR/probe/result.json" "$DIR/finetune/result.json" --out "$DIR/index.html" \
     --title "MammoFM demo: synthetic cohort of $PATIENTS patients" \
-    --link "pretraining report (loss curves)=$DIR/pretrain/report.html" --link "cohort contact sheet=$DIR/contact-sheet.png" \
+    --link "pretraining page (loss curves)=$DIR/pretrain/training.html" --link "cohort contact sheet=$DIR/contact-sheet.png" \
     | tee "$DIR/results.md"
 
 stage "done: open $DIR/index.html"

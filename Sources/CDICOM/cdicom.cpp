@@ -187,6 +187,18 @@ void install_abort_guard() {
         ~AbortTrapDisarm() { abort_target = nullptr; }                                             \
     } abort_trap_disarm
 
+// The start of an entry point that reads pixels: the file must have been opened with them, and
+// GDCM's assertions become the error `damaged` instead of aborting the process.
+#define CDICOM_PIXEL_ENTRY(f, damaged)                                                               \
+    if (!(f)->with_pixels) {                                                                         \
+        set_error(error, error_len, "the file was opened without its pixels");                       \
+        return -1;                                                                                   \
+    }                                                                                                \
+    CDICOM_GUARD_ABORTS({                                                                            \
+        set_error(error, error_len, damaged);                                                        \
+        return -1;                                                                                   \
+    })
+
 // GDCM (as Debian builds it) asserts, aborting the process, on some malformed File Meta Information.
 // Check that group's structure first: preamble, "DICM", then explicit-VR little-endian group-0002
 // elements that fit in the file.
@@ -356,7 +368,7 @@ bool declared_lengths_fit(const std::string &path, bool with_pixels, std::string
 extern "C" {
 
 cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t error_len) {
-    try {
+    CDICOM_TRY(nullptr,
         silence_gdcm();
         struct stat info;
         if (stat(path, &info) != 0) {
@@ -409,14 +421,7 @@ cdicom_file cdicom_open(const char *path, int with_pixels, char *error, size_t e
             file->reader = std::move(reader);
         }
         return file.release();
-    } catch (const std::bad_alloc &) {
-        set_error(error, error_len, "damaged DICOM file: it declares sizes far beyond its own length");
-    } catch (const std::exception &e) {
-        set_error(error, error_len, std::string("GDCM failed: ") + e.what());
-    } catch (...) {
-        set_error(error, error_len, "GDCM failed with an unknown exception");
-    }
-    return nullptr;
+    )
 }
 
 void cdicom_close(cdicom_file file) { delete file; }
@@ -495,16 +500,9 @@ int cdicom_little_endian(cdicom_file f) {
 }
 
 int cdicom_layout_of(cdicom_file f, cdicom_layout *out, char *error, size_t error_len) {
-    try {
+    CDICOM_TRY(-1,
         std::memset(out, 0, sizeof(*out));
-        if (!f->with_pixels) {
-            set_error(error, error_len, "the file was opened without its pixels");
-            return -1;
-        }
-        CDICOM_GUARD_ABORTS({
-            set_error(error, error_len, "damaged image description (GDCM's consistency check failed)");
-            return -1;
-        });
+        CDICOM_PIXEL_ENTRY(f, "damaged image description (GDCM's consistency check failed)");
         const gdcm::Image &image = static_cast<gdcm::ImageReader &>(*f->reader).GetImage();
         const unsigned int *dims = image.GetDimensions();
         out->columns = dims[0];
@@ -533,24 +531,12 @@ int cdicom_layout_of(cdicom_file f, cdicom_layout *out, char *error, size_t erro
         }
         std::strncpy(out->transfer_syntax, uid.c_str(), sizeof(out->transfer_syntax) - 1);
         return 0;
-    } catch (const std::exception &e) {
-        set_error(error, error_len, std::string("GDCM failed: ") + e.what());
-    } catch (...) {
-        set_error(error, error_len, "GDCM failed with an unknown exception");
-    }
-    return -1;
+    )
 }
 
 int cdicom_decode(cdicom_file f, void *dst, size_t len, char *error, size_t error_len) {
-    try {
-        if (!f->with_pixels) {
-            set_error(error, error_len, "the file was opened without its pixels");
-            return -1;
-        }
-        CDICOM_GUARD_ABORTS({
-            set_error(error, error_len, "damaged pixel data (GDCM's consistency check failed while decoding it)");
-            return -1;
-        });
+    CDICOM_TRY(-1,
+        CDICOM_PIXEL_ENTRY(f, "damaged pixel data (GDCM's consistency check failed while decoding it)");
         const gdcm::Image &image = static_cast<gdcm::ImageReader &>(*f->reader).GetImage();
         size_t needed = image.GetBufferLength();
         AllocationCap cap(cap_for_file(f->path) + needed * 2);
@@ -602,12 +588,7 @@ int cdicom_decode(cdicom_file f, void *dst, size_t len, char *error, size_t erro
             return -1;
         }
         return 0;
-    } catch (const std::exception &e) {
-        set_error(error, error_len, std::string("GDCM failed: ") + e.what());
-    } catch (...) {
-        set_error(error, error_len, "GDCM failed with an unknown exception");
-    }
-    return -1;
+    )
 }
 
 } // extern "C"

@@ -148,8 +148,8 @@ ct_status ct_full(const int64_t *shape, int ndim, double value, int dtype, int d
                   ct_tensor *out) {
     CT_OUT(at::full(dims(shape, ndim), value, options(dtype, device, index)))
 }
-ct_status ct_scalar_tensor(double value, int dtype, ct_tensor *out) {
-    CT_OUT(at::scalar_tensor(value, at::TensorOptions().dtype(scalar_type(dtype))))
+ct_status ct_scalar_tensor(double value, int dtype, int device, int index, ct_tensor *out) {
+    CT_OUT(at::scalar_tensor(value, options(dtype, device, index)))
 }
 ct_status ct_randn(const int64_t *shape, int ndim, int dtype, int device, int index, ct_tensor *out) {
     CT_OUT(at::randn(dims(shape, ndim), options(dtype, device, index)))
@@ -157,20 +157,22 @@ ct_status ct_randn(const int64_t *shape, int ndim, int dtype, int device, int in
 ct_status ct_rand(const int64_t *shape, int ndim, int dtype, int device, int index, ct_tensor *out) {
     CT_OUT(at::rand(dims(shape, ndim), options(dtype, device, index)))
 }
-ct_status ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_tensor *out) {
-    CT_OUT(at::randint(low, high, dims(shape, ndim), at::TensorOptions().dtype(at::kLong)))
+ct_status ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, int device, int index,
+                     ct_tensor *out) {
+    CT_OUT(at::randint(low, high, dims(shape, ndim), options(CT_INT64, device, index)))
 }
-ct_status ct_randperm(int64_t n, ct_tensor *out) {
-    CT_OUT(at::randperm(n, at::TensorOptions().dtype(at::kLong)))
+ct_status ct_randperm(int64_t n, int device, int index, ct_tensor *out) {
+    CT_OUT(at::randperm(n, options(CT_INT64, device, index)))
 }
-ct_status ct_arange(double start, double end, double step, int dtype, ct_tensor *out) {
-    CT_OUT(at::arange(start, end, step, at::TensorOptions().dtype(scalar_type(dtype))))
+ct_status ct_arange(double start, double end, double step, int dtype, int device, int index, ct_tensor *out) {
+    CT_OUT(at::arange(start, end, step, options(dtype, device, index)))
 }
-ct_status ct_linspace(double start, double end, int64_t steps, int dtype, ct_tensor *out) {
-    CT_OUT(at::linspace(start, end, steps, at::TensorOptions().dtype(scalar_type(dtype))))
+ct_status ct_linspace(double start, double end, int64_t steps, int dtype, int device, int index,
+                      ct_tensor *out) {
+    CT_OUT(at::linspace(start, end, steps, options(dtype, device, index)))
 }
-ct_status ct_eye(int64_t n, int dtype, ct_tensor *out) {
-    CT_OUT(at::eye(n, at::TensorOptions().dtype(scalar_type(dtype))))
+ct_status ct_eye(int64_t n, int dtype, int device, int index, ct_tensor *out) {
+    CT_OUT(at::eye(n, options(dtype, device, index)))
 }
 
 // ---- inspection ----

@@ -19,8 +19,62 @@ const char *fft_norm(int norm) {
 
 extern "C" {
 
+namespace {
+// libtorch's C++ build has no meta kernel for convolution (PyTorch registers one from Python). On
+// the meta device the shim supplies the output's shape, still connected to the input, weight and
+// bias for autograd, so shape-only runs (the device-correctness tests) go through the whole model.
+at::Tensor meta_conv2d(const at::Tensor &x, const at::Tensor &w, const c10::optional<at::Tensor> &b, at::IntArrayRef stride,
+                       at::IntArrayRef padding, at::IntArrayRef dilation) {
+    TORCH_CHECK(x.dim() == 4 && w.dim() == 4, "conv2d on meta: expected 4-d input and weight");
+    TORCH_CHECK(w.device() == x.device(), "conv2d: the weight is on ", w.device(), ", the input on ", x.device());
+    std::vector<int64_t> shape{x.size(0), w.size(0), 0, 0};
+    for (int i = 0; i < 2; ++i) {
+        shape[2 + i] = (x.size(2 + i) + 2 * padding[i] - dilation[i] * (w.size(2 + i) - 1) - 1) / stride[i] + 1;
+    }
+    at::Tensor link = x.sum() + w.sum();
+    if (b.has_value() && b->defined()) link = link + b->sum();
+    return at::zeros(shape, x.options()) + link * 0;
+}
+
+// Batch normalisation on meta (no libtorch C++ kernel): the input's shape, scaled and shifted by
+// the affine parameters; every statistics buffer must be on the input's device.
+at::Tensor meta_batch_norm(const at::Tensor &x, const c10::optional<at::Tensor> &w, const c10::optional<at::Tensor> &b,
+                           const c10::optional<at::Tensor> &mean, const c10::optional<at::Tensor> &var) {
+    std::vector<int64_t> per_channel(static_cast<size_t>(x.dim()), 1);
+    per_channel[1] = x.size(1);
+    at::Tensor y = x;
+    for (const auto *t : {&w, &b, &mean, &var}) {
+        if (t->has_value() && (*t)->defined()) {
+            TORCH_CHECK((*t)->device() == x.device(), "batch_norm: a parameter or statistic is on ", (*t)->device(),
+                        ", the input on ", x.device());
+        }
+    }
+    if (w.has_value() && w->defined()) y = y * w->view(per_channel);
+    if (b.has_value() && b->defined()) y = y + b->view(per_channel);
+    return y;
+}
+
+// Embedding lookup on meta (index_select has no C++ meta kernel): indices' shape + the row width.
+at::Tensor meta_embedding(const at::Tensor &weight, const at::Tensor &indices) {
+    TORCH_CHECK(indices.device() == weight.device(), "embedding: the indices are on ", indices.device(), ", the table on ",
+                weight.device());
+    std::vector<int64_t> shape(indices.sizes().begin(), indices.sizes().end());
+    shape.push_back(weight.size(1));
+    return at::zeros(shape, weight.options()) + weight.sum() * 0;
+}
+
+// Layer normalisation on meta: the input's shape, scaled and shifted (they broadcast over the last dimensions).
+at::Tensor meta_layer_norm(const at::Tensor &x, const c10::optional<at::Tensor> &w, const c10::optional<at::Tensor> &b) {
+    at::Tensor y = x;
+    if (w.has_value() && w->defined()) y = y * *w;
+    if (b.has_value() && b->defined()) y = y + *b;
+    return y;
+}
+}  // namespace
+
 ct_status ct_conv2d(ct_tensor x, ct_tensor weight, ct_tensor bias, const int64_t *stride, const int64_t *padding,
                     const int64_t *dilation, int64_t groups, ct_tensor *out) {
+    if (T(x).is_meta()) CT_OUT(meta_conv2d(T(x), T(weight), opt(bias), pair(stride), pair(padding), pair(dilation)))
     CT_OUT(at::conv2d(T(x), T(weight), opt(bias), pair(stride), pair(padding), pair(dilation), groups))
 }
 ct_status ct_conv_transpose2d(ct_tensor x, ct_tensor weight, ct_tensor bias, const int64_t *stride,
@@ -46,17 +100,20 @@ ct_status ct_adaptive_max_pool2d(ct_tensor x, const int64_t *size, ct_tensor *ou
 }
 ct_status ct_batch_norm(ct_tensor x, ct_tensor weight, ct_tensor bias, ct_tensor running_mean,
                         ct_tensor running_var, bool training, double momentum, double eps, ct_tensor *out) {
+    if (T(x).is_meta()) CT_OUT(meta_batch_norm(T(x), opt(weight), opt(bias), opt(running_mean), opt(running_var)))
     CT_OUT(at::batch_norm(T(x), opt(weight), opt(bias), opt(running_mean), opt(running_var), training, momentum,
                           eps, true))
 }
 ct_status ct_layer_norm(ct_tensor x, const int64_t *shape, int ndim, ct_tensor weight, ct_tensor bias, double eps,
                         ct_tensor *out) {
+    if (T(x).is_meta()) CT_OUT(meta_layer_norm(T(x), opt(weight), opt(bias)))
     CT_OUT(at::layer_norm(T(x), dims(shape, ndim), opt(weight), opt(bias), eps, true))
 }
 ct_status ct_group_norm(ct_tensor x, int64_t groups, ct_tensor weight, ct_tensor bias, double eps, ct_tensor *out) {
     CT_OUT(at::group_norm(T(x), groups, opt(weight), opt(bias), eps, true))
 }
 ct_status ct_embedding(ct_tensor weight, ct_tensor indices, int64_t padding_idx, ct_tensor *out) {
+    if (T(weight).is_meta()) CT_OUT(meta_embedding(T(weight), T(indices)))
     CT_OUT(at::embedding(T(weight), T(indices), padding_idx, false, false))
 }
 ct_status ct_dropout(ct_tensor x, double p, bool training, ct_tensor *out) { CT_OUT(at::dropout(T(x), p, training)) }

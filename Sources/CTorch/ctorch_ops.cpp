@@ -263,7 +263,20 @@ ct_status ct_mul_scalar_(ct_tensor t, double value) {
     })
 }
 
-ct_status ct_set_data(ct_tensor t, ct_tensor src) { CT_TRY(T(t).set_data(T(src))) }
+ct_status ct_set_data(ct_tensor t, ct_tensor src) {
+    CT_TRY({
+        at::Tensor &target = T(t);
+        if (at::_has_compatible_shallow_copy_type(target, T(src))) {
+            target.set_data(T(src));
+        } else {
+            // Another tensor type (CPU to meta, say) cannot share the implementation: the handle takes
+            // a new leaf instead, as torch.nn.Module._apply does.
+            bool grad = target.requires_grad();
+            target = T(src).detach();
+            if (grad) target.requires_grad_(true);
+        }
+    })
+}
 
 // ---- reductions ----
 ct_status ct_reduce(int op, ct_tensor t, const int64_t *d, int ndims, bool keepdim, int64_t correction, double p,

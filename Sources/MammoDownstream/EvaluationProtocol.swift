@@ -8,7 +8,7 @@ import MammoData
 /// split's operating point.
 public enum EvaluationProtocol {
     /// One evaluation per level ("image", "breast", "exam"; exam only for binary tasks).
-    public static func evaluate(task: ClassificationTask, levels: [String], images: [LabelledImage], validation: [Prediction],
+    public static func evaluate(task: ClassificationTask, levels: [ScoringLevel], images: [LabelledImage], validation: [Prediction],
                                 test: [Prediction], operatingPoint: OperatingPoint = .youden,
                                 bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> [TaskEvaluation] {
         try levels.map { level in
@@ -35,7 +35,7 @@ public enum EvaluationProtocol {
     /// Trains a linear probe on the training split at `fraction` (patients sampled with `seed`) and
     /// scores it on the test split at `levels`; also returns the per-image test predictions.
     public static func linearProbe(task: ClassificationTask, dataset: LabelledDataset, features: FeatureSet, fraction: Double,
-                                   settings: HeadTraining, levels: [String], operatingPoint: OperatingPoint = .youden,
+                                   settings: HeadTraining, levels: [ScoringLevel], operatingPoint: OperatingPoint = .youden,
                                    bootstrap: PatientBootstrap? = PatientBootstrap())
         throws -> (evaluations: [TaskEvaluation], trainingCases: Int, test: [Prediction]) {
         let sampled = try dataset.withTrainingFraction(fraction, seed: settings.seed)

@@ -41,16 +41,20 @@ public final class FineTuner {
     let imageRoot: URL, imageConfig: MammoClipConfig.ImageTower
 
     /// `model`'s image tower is copied into the classifier (the CLIP model itself is not changed).
-    public init(model: MammoClip, task: ClassificationTask, imageRoot: URL, settings: HeadTraining, augmenter: Augmenter? = Augmenter()) throws {
+    /// Where the classifier trains and predicts.
+    public let device: Device
+
+    public init(model: MammoClip, task: ClassificationTask, imageRoot: URL, settings: HeadTraining, augmenter: Augmenter? = Augmenter(),
+                device: Device = .cpu) throws {
         let config = model.config.image
         var encoderConfig = config.efficientNet
         encoderConfig.numClasses = nil
         let encoder = try EfficientNet(config: encoderConfig)
-        let prefix = "image_encoder."
-        _ = try encoder.load(stateDict: Dictionary(model.stateDict().filter { $0.0.hasPrefix(prefix) }.map { (String($0.0.dropFirst(prefix.count)), $0.1) },
-                                               uniquingKeysWith: { a, _ in a }))
+        _ = try encoder.load(stateDict: model.imageTowerStateDict())
         Torch.manualSeed(settings.seed)
         classifier = try ImageClassifier(encoder: encoder, pooling: config.pooling, featureChannels: encoderConfig.featureChannels, task: task)
+        if device != .cpu { try classifier.to(device: device) }
+        self.device = device
         self.settings = settings
         self.augmenter = augmenter
         self.imageRoot = imageRoot
@@ -60,10 +64,10 @@ public final class FineTuner {
     /// Normalised model input of images, augmented with draws from `rng` when given.
     func batch(_ images: ArraySlice<LabelledImage>, augmentingWith rng: SeededRandom?) throws -> Tensor {
         let urls = images.map { imageRoot.appendingPathComponent("\($0.imageID).png") }
-        guard let augmenter, var draws = rng else { return try ModelInput.batch(urls, image: imageConfig) }
+        guard let augmenter, var draws = rng else { return try ModelInput.batch(urls, image: imageConfig).to(device: device) }
         return try ModelInput.batch(urls, image: imageConfig) { x in
             try augmenter.apply(augmenter.draw(&draws, width: self.imageConfig.inputWidth, height: self.imageConfig.inputHeight), to: x)
-        }
+        }.to(device: device)
     }
 
     /// What a fine-tuning result depends on, hashed: the starting weights, the task, every setting,
@@ -94,8 +98,8 @@ public final class FineTuner {
         let optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(classifier.parameters(), learningRate: settings.learningRate,
                                                                      weightDecay: settings.weightDecay))
         let schedule = WarmupCosineSquaredSchedule(warmupSteps: Int(Double(total) * settings.warmupFraction), totalSteps: total)
-        let positiveWeight = try Tensor([Float(settings.classBalanced ? 1 : settings.positiveWeight
-                                                ?? Double(counts[0]) / Double(max(1, counts[1...].reduce(0, +))))])
+        let positiveWeight = try Tensor.from([Float(settings.classBalanced ? 1 : settings.positiveWeight
+                                                     ?? Double(counts[0]) / Double(max(1, counts[1...].reduce(0, +))))], shape: [1], device: device)
         var firstEpoch = 0
         let fingerprint = try self.fingerprint(train, weightsHash: weightsHash)
         if let checkpoint, let state = try FineTuneCheckpoint.read(checkpoint) {
@@ -122,9 +126,9 @@ public final class FineTuner {
                 optimizer.apply(schedule, step: step)
                 let logits = try classifier.forward(x)
                 let loss = task.isBinary
-                    ? try Functional.binaryCrossEntropyWithLogits(logits.squeeze(1), target: Tensor(members.map { Float(labels[$0]) }),
+                    ? try Functional.binaryCrossEntropyWithLogits(logits.squeeze(1), target: Tensor.from(members.map { Float(labels[$0]) }, shape: [members.count], device: device),
                                                                   positiveWeight: positiveWeight)
-                    : try Functional.crossEntropy(logits, target: Tensor(members.map { Int64(labels[$0]) }))
+                    : try Functional.crossEntropy(logits, target: Tensor.from(members.map { Int64(labels[$0]) }, shape: [members.count], device: device))
                 try optimizer.zeroGrad()
                 try loss.backward()
                 try optimizer.step()

@@ -52,6 +52,14 @@ public struct FeatureExtractor {
     /// block to about 1e-11 and leave a probe nothing to fit.
     public var batchNormCalibrationImages = 0
 
+    /// $MAMMOFM_CACHE/features, else $XDG_CACHE_HOME/mammofm/features, else ~/.cache/mammofm/features.
+    public static var defaultCacheDirectory: URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["MAMMOFM_CACHE"] ?? (environment["XDG_CACHE_HOME"].map { $0 + "/mammofm" })
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/mammofm").path
+        return URL(fileURLWithPath: base).appendingPathComponent("features")
+    }
+
     public init(model: MammoClip, modelHash: String, imageRoot: URL, cacheDirectory: URL?) {
         self.model = model
         self.modelHash = modelHash
@@ -100,8 +108,8 @@ public struct FeatureExtractor {
                 }
             }
             if !inputs.isEmpty {
-                let batch = try Tensor.cat(inputs, dim: 0)
-                rows.append(try Autograd.inferenceMode { try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32) })
+                let batch = try Tensor.cat(inputs, dim: 0).to(device: device)
+                rows.append(try Autograd.inferenceMode { try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32, device: .cpu) })
             }
             progress?(min(ids.count, start + batchSize), ids.count)
         }
@@ -129,11 +137,14 @@ public struct FeatureExtractor {
         let passes = max(1, Int((3 / config.efficientNet.batchNormMomentum).rounded()) * batchSize / max(1, sample.count))
         for _ in 0..<passes {
             for start in stride(from: 0, to: sample.count, by: batchSize) {
-                let batch = try ModelInput.batch(sample[start..<min(sample.count, start + batchSize)].map(png), image: config)
+                let batch = try ModelInput.batch(sample[start..<min(sample.count, start + batchSize)].map(png), image: config).to(device: device)
                 _ = try Autograd.noGrad { try model.imageEncoder.forward(batch, pooling: config.pooling) }
             }
         }
     }
 
     func png(_ id: String) -> URL { imageRoot.appendingPathComponent("\(id).png") }
+
+    /// Where the model's weights are (its inputs go there; features come back to the host).
+    var device: Device { model.logitScale.device }
 }

@@ -61,6 +61,11 @@ public struct PromptSet: Codable, Equatable, Sendable {
     /// A built-in set by name (reference, ensemble).
     public static func builtIn(_ name: String) -> PromptSet? { [reference, ensemble].first { $0.name == name } }
 
+    /// A built-in set by name (`reference`, `ensemble`), else the prompt file at that path.
+    public static func named(_ nameOrPath: String) throws -> PromptSet {
+        try builtIn(nameOrPath) ?? read(URL(fileURLWithPath: nameOrPath))
+    }
+
     /// Reads a YAML or JSON file mapping task names to one prompt list per class, e.g.
     ///
     ///     mass:

@@ -28,14 +28,14 @@ public struct ZeroShotClassifier {
                         useLogitScale: Bool = false) throws -> [Prediction] {
         let labelled = images.filter { $0.labels[task.name] != nil }
         guard !labelled.isEmpty else { return [] }
-        let embeddings = try Autograd.inferenceMode { try pipeline.model.projectImageFeatures(features.rows(labelled.map(\.imageID))) }
+        let embeddings = try Autograd.inferenceMode { try pipeline.model.projectImageFeatures(features.rows(labelled.map(\.imageID)).to(device: pipeline.device)) }
         let sides = prompts.isSideDependent(task.name) ? labelled.map { Self.sideWord($0.laterality) } : labelled.map { _ in "" }
         // One scoring per side group, each against that side's class embeddings.
         var probabilities = [[Double]](repeating: [], count: labelled.count)
         let classes = task.classes.count
         for side in Set(sides) {
             let members = sides.indices.filter { sides[$0] == side }
-            let rows = try embeddings.indexSelect(dim: 0, index: Tensor(members.map { Int64($0) }))
+            let rows = try embeddings.indexSelect(dim: 0, index: Tensor.from(members.map { Int64($0) }, shape: [members.count], device: embeddings.device))
             let scored = try pipeline.zeroShot(imageEmbeddings: rows, promptEmbeddings: classEmbeddings(prompts, task: task, side: side),
                                                useLogitScale: useLogitScale).toArray(Float.self)
             for (k, i) in members.enumerated() {

@@ -27,18 +27,14 @@ public struct Prediction: Codable, Hashable, Sendable {
 }
 
 public enum PredictionAggregation {
-    /// The levels predictions can be scored at.
-    public static let levels = ["image", "breast", "exam"]
-
     /// Per-image predictions at `level`: "image" (as they are), "breast" or "exam" (binary tasks).
-    public static func at(_ level: String, _ predictions: [Prediction], images: [LabelledImage]) throws -> [Prediction] {
+    public static func at(_ level: ScoringLevel, _ predictions: [Prediction], images: [LabelledImage]) throws -> [Prediction] {
         switch level {
-        case "image": return predictions
-        case "breast": return perBreast(predictions, images: images)
-        case "exam":
+        case .image: return predictions
+        case .breast: return perBreast(predictions, images: images)
+        case .exam:
             guard predictions.allSatisfy({ $0.probabilities.count == 2 }) else { throw MetricError.invalidInput("exam-level scoring is for binary tasks") }
             return perExam(perBreast(predictions, images: images))
-        default: throw MetricError.invalidInput("unknown level '\(level)' (image, breast, exam)")
         }
     }
 

@@ -92,7 +92,7 @@ public struct MulticlassEvaluation: Codable, Sendable {
 public struct TaskEvaluation: Codable, Sendable {
     public var task: ClassificationTask
     /// What a case is: "image", "breast" or "exam".
-    public var level: String
+    public var level: ScoringLevel
     public var binary: BinaryEvaluation?
     public var multiclass: MulticlassEvaluation?
 
@@ -102,7 +102,7 @@ public struct TaskEvaluation: Codable, Sendable {
     /// Scores `test` predictions. The binary operating point is chosen by `operatingPoint` on
     /// `validation` when given (the protocol), else `fixedThreshold`, else on the test cases (flagged
     /// optimistic in `thresholdRule`). Bootstrap intervals resample patients.
-    public static func evaluate(task: ClassificationTask, level: String, test: [Prediction], validation: [Prediction]? = nil,
+    public static func evaluate(task: ClassificationTask, level: ScoringLevel, test: [Prediction], validation: [Prediction]? = nil,
                                 fixedThreshold: Double? = nil, operatingPoint: OperatingPoint = .youden,
                                 bootstrap: PatientBootstrap? = PatientBootstrap()) throws -> TaskEvaluation {
         guard !test.isEmpty else { throw MetricError.invalidInput("no test cases for \(task.name)") }

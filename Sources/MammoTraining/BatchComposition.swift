@@ -1,20 +1,21 @@
 import Torch
 import MammoData
 
+/// What the breasts of a batch can be made to share.
+public enum BatchAttribute: String, ConfigChoice {
+    case laterality, density
+}
+
 /// Batches made of breasts that share attributes (laterality, breast density). In a mixed batch the
 /// contrastive task is largely solved by such global cues, which every report states; within a
 /// batch of left, heterogeneously dense breasts only the findings tell the reports apart.
 public enum BatchComposition {
-    /// The attributes a batch can be grouped by.
-    public static let attributes = ["laterality", "density"]
-
     /// The key of a sample: its values of `attributes`, "?" where unknown.
-    public static func key(_ sample: BreastImageText, by attributes: [String]) -> String {
+    public static func key(_ sample: BreastImageText, by attributes: [BatchAttribute]) -> String {
         attributes.map { attribute -> String in
             switch attribute {
-            case "laterality": return sample.laterality.isEmpty ? "?" : sample.laterality
-            case "density": return sample.density ?? "?"
-            default: return "?"
+            case .laterality: return sample.laterality.isEmpty ? "?" : sample.laterality
+            case .density: return sample.density ?? "?"
             }
         }.joined(separator: "/")
     }

@@ -47,7 +47,7 @@ public struct MammoClipLoss {
         guard image2.shape == image1.shape, text1.shape == image1.shape, text2.shape == image1.shape, image1.rank == 2 else {
             throw TorchError.invalidArgument("contrastive loss: embeddings must share one N x D shape, got \(image1.shape), \(image2.shape), \(text1.shape), \(text2.shape)")
         }
-        let labels = try Tensor.arange(Double(rank * batch), Double(rank * batch + batch))
+        let labels = try Tensor.arange(Double(rank * batch), Double(rank * batch + batch), device: image1.device)
         let scale = try logitScale.exp()
         let all = (i1: try gather(image1), i2: try gather(image2), t1: try gather(text1), t2: try gather(text2))
         let smoothing = training ? labelSmoothing : 0
@@ -59,10 +59,11 @@ public struct MammoClipLoss {
                 throw TorchError.invalidArgument("contrastive loss: \(textKeys.first.count) and \(textKeys.second.count) text keys for \(total) gathered samples")
             }
             let rows = Array(rank * batch..<(rank * batch + batch))
-            targets = (try Self.matchTargets(rows: rows, rowKeys: textKeys.first, columnKeys: textKeys.first),
-                       try Self.matchTargets(rows: rows, rowKeys: textKeys.second, columnKeys: textKeys.second),
-                       try Self.matchTargets(rows: rows, rowKeys: textKeys.second, columnKeys: textKeys.first),
-                       try Self.matchTargets(rows: rows, rowKeys: textKeys.first, columnKeys: textKeys.second))
+            let device = image1.device
+            targets = (try Self.matchTargets(rows: rows, rowKeys: textKeys.first, columnKeys: textKeys.first, device: device),
+                       try Self.matchTargets(rows: rows, rowKeys: textKeys.second, columnKeys: textKeys.second, device: device),
+                       try Self.matchTargets(rows: rows, rowKeys: textKeys.second, columnKeys: textKeys.first, device: device),
+                       try Self.matchTargets(rows: rows, rowKeys: textKeys.first, columnKeys: textKeys.second, device: device))
         }
         func ce(_ local: Tensor, _ others: Tensor, smoothing: Double = 0, soft: Tensor? = nil) throws -> Tensor {
             let logits = try scale * local.matmul(others.transpose(0, 1))
@@ -90,14 +91,14 @@ public struct MammoClipLoss {
 extension MammoClipLoss {
     /// rows.count x columns matrix: row r is uniform over the columns whose key equals rowKeys[rows[r]],
     /// and always includes its own sample (column rows[r]).
-    static func matchTargets(rows: [Int], rowKeys: [String], columnKeys: [String]) throws -> Tensor {
+    static func matchTargets(rows: [Int], rowKeys: [String], columnKeys: [String], device: Device = .cpu) throws -> Tensor {
         var values = [Float](repeating: 0, count: rows.count * columnKeys.count)
         for (r, row) in rows.enumerated() {
             var matches = columnKeys.indices.filter { columnKeys[$0] == rowKeys[row] }
             if !matches.contains(row) { matches.append(row) }
             for column in matches { values[r * columnKeys.count + column] = 1 / Float(matches.count) }
         }
-        return try Tensor(values, shape: [rows.count, columnKeys.count])
+        return try Tensor.from(values, shape: [rows.count, columnKeys.count], device: device)
     }
 }
 
@@ -113,7 +114,7 @@ public struct ClipLoss {
 
     public func callAsFunction(image: Tensor, text: Tensor, logitScale: Tensor) throws -> Tensor {
         let batch = image.size(0)
-        let labels = try Tensor.arange(Double(rank * batch), Double(rank * batch + batch))
+        let labels = try Tensor.arange(Double(rank * batch), Double(rank * batch + batch), device: image.device)
         let scale = try logitScale.exp()
         let allImages = try gather(image), allTexts = try gather(text)
         let i2t = try Functional.crossEntropy(scale * image.matmul(allTexts.transpose(0, 1)), target: labels)

@@ -46,7 +46,7 @@ public final class EmbeddingExchange {
         let rows = exchanged.filter { $0.gathered != nil }
         guard !rows.isEmpty else { return }
         let columnGrads = try rows.map { item -> Tensor in
-            try item.gathered!.grad ?? Tensor.zeros(item.gathered!.shape)
+            try item.gathered!.grad ?? Tensor.zeros(item.gathered!.shape, device: item.gathered!.device)
         }
         var surrogate: Tensor? = nil
         for (item, summed) in zip(rows, try group.allReduceSum(columnGrads)) {

@@ -1,11 +1,61 @@
 import Foundation
 import MammoData
+import MammoModels
+import Torch
+
+/// The arithmetic of the forward pass. Weights, optimiser state and the loss stay float32.
+public enum TrainingPrecision: String, ConfigChoice {
+    case fp32
+    /// Autocast to bfloat16, no loss scaling needed.
+    case bf16
+    /// Autocast to float16 with dynamic loss scaling.
+    case fp16
+}
+
+/// The pretraining objective.
+public enum PretrainingLoss: String, ConfigChoice {
+    /// Multi-view: both views against both texts, plus image-image and text-text terms (Mammo-CLIP).
+    case mammoclip
+    /// One image and one text per sample (CLIP).
+    case clip
+}
+
+/// The model a run starts from: a MammoClipConfig preset, or a model config.json.
+public enum ModelPreset: Codable, Equatable, Sendable {
+    case tiny, b2, b5
+    case file(String)
+
+    public init(_ text: String) {
+        switch text {
+        case "tiny": self = .tiny
+        case "b2": self = .b2
+        case "b5": self = .b5
+        default: self = .file(text)
+        }
+    }
+
+    public var spelling: String {
+        switch self {
+        case .tiny: return "tiny"
+        case .b2: return "b2"
+        case .b5: return "b5"
+        case .file(let path): return path
+        }
+    }
+
+    public init(from decoder: Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(spelling)
+    }
+}
 
 /// A pretraining run, as written in a YAML file (snake_case keys) and overridden by `--set key=value`.
 public struct PretrainConfig: Codable, Equatable, Sendable {
     public struct Model: Codable, Equatable, Sendable {
-        /// "tiny", "b2", "b5" (MammoClipConfig presets), or a path to a model config.json.
-        public var preset = "tiny"
+        /// A MammoClipConfig preset (tiny, b2, b5) or the path of a model config.json.
+        public var preset = ModelPreset.tiny
         /// Start from these weights (a converted model folder or an official checkpoint) instead of random ones.
         public var initialWeights: String? = nil
         /// Input size (rows x columns) overriding the preset's.
@@ -17,7 +67,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         /// The text tower's number of transformer layers, overriding the preset's (0: embeddings only).
         public var textLayers: Int? = nil
         /// How the text tower pools token states: eos (the reference), bos or mean; overrides the preset's.
-        public var textPooling: String? = nil
+        public var textPooling: TextPooling? = nil
         /// The image tower's EfficientNet width and depth coefficients (B0 is 1.0 / 1.0; the tiny
         /// preset 0.25 / 0.34), overriding the preset's; the tower becomes a custom variant.
         public var imageWidthCoefficient: Double? = nil
@@ -53,8 +103,7 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var clipNorm: Double? = nil
         /// exp(logit scale) is clamped to at most this after each step; null keeps the reference's no clamp.
         public var maxLogitScale: Double? = 100
-        /// "mammoclip" (multi-view) or "clip" (one image, one text).
-        public var loss = "mammoclip"
+        public var loss = PretrainingLoss.mammoclip
         public var imageImageWeight = 1.0
         public var textTextWeight = 0.5
         public var labelSmoothing = 0.0
@@ -71,12 +120,9 @@ public struct PretrainConfig: Codable, Equatable, Sendable {
         public var maxSteps: Int? = nil
         public var logEvery = 10
         public var threads: Int? = nil
-        /// "fp32"; "bf16" (autocast to bfloat16, no loss scaling needed); or "fp16" (autocast to float16
-        /// with dynamic loss scaling). Weights, optimiser state and the loss stay float32.
-        public var precision = "fp32"
-        /// Compose each batch of breasts sharing these attributes ("laterality", "density"); empty for
-        /// the reference's random batches.
-        public var groupBatchesBy: [String] = []
+        public var precision = TrainingPrecision.fp32
+        /// Compose each batch of breasts sharing these attributes; empty for the reference's random batches.
+        public var groupBatchesBy: [BatchAttribute] = []
         /// Treat texts that state the same thing (one report section; one side's set of findings) as
         /// matches of each other's images instead of as negatives (UniCL-style targets); false is the
         /// reference's batch diagonal.

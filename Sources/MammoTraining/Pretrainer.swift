@@ -38,6 +38,8 @@ public final class Pretrainer {
     /// The optimiser step the run starts from (0 for a fresh run, the checkpoint's step when resumed).
     public var resumedStep: Int { resumedFrom == nil ? 0 : startStep }
     private var startStep = 0
+    /// Where the model and its batches live.
+    public let device: Device
     /// The ranks training together; nil trains alone.
     public let group: ProcessGroup?
     let exchange: EmbeddingExchange?
@@ -72,116 +74,135 @@ public final class Pretrainer {
 
     /// Sets up data, tokenizer, model and optimiser; resumes from the output folder's latest checkpoint
     /// when there is one (the configuration and the number of ranks must be the same). With `group`,
-    /// every rank of it must construct its trainer with the same configuration.
-    public init(config: PretrainConfig, group: ProcessGroup? = nil) throws {
+    /// every rank of it must construct its trainer with the same configuration. The model and every
+    /// batch live on `device`.
+    public init(config: PretrainConfig, group: ProcessGroup? = nil, device: Device = .cpu) throws {
         self.config = config
         self.group = group
+        self.device = device
         exchange = group.flatMap { $0.size > 1 ? EmbeddingExchange(group: $0) : nil }
         let ranks = group?.size ?? 1, rank = group?.rank ?? 0
-        let t = config.training
+        try Self.validate(config.training)
+        output = URL(fileURLWithPath: config.output)
+        // Rank 0 alone writes (the others read the tokenizer it saves there).
+        if rank == 0 { try OutputFolder.claim(output, as: .pretrainingRun) }
+        let data = try Self.readData(config.data, ranks: ranks, batchSize: config.training.batchSize * config.training.accumulationSteps)
+        tokenizer = try Self.tokenizer(config.data, texts: data.train.allTexts, output: output, rank: rank, group: group)
+        let modelConfig: MammoClipConfig
+        (model, modelConfig) = try Self.makeModel(config, vocabularySize: tokenizer.tokens.count, device: device)
+        let image = modelConfig.image, t = config.training
+        train = PretrainingBatchBuilder(dataset: data.train, tokenizer: tokenizer, inputHeight: image.inputHeight, inputWidth: image.inputWidth,
+                                        channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
+                                        augmenter: config.augmentation, seed: t.seed)
+        validation = data.validation.samples.count >= 2
+            ? PretrainingBatchBuilder(dataset: data.validation, tokenizer: tokenizer, inputHeight: image.inputHeight, inputWidth: image.inputWidth,
+                                      channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
+                                      augmenter: nil, seed: t.seed)
+            : nil
+        setupNotes = data.notes
+        optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: t.learningRate, weightDecay: t.weightDecay))
+        checkpointer = Checkpointer(directory: output.appendingPathComponent("checkpoints"), keep: max(1, t.keepCheckpoints))
+        try restoreOrStart(dataFingerprint: Self.dataFingerprint(config, data.train, data.validation), ranks: ranks)
+        // Every rank starts from rank 0's weights, as PyTorch's DistributedDataParallel does.
+        try broadcastFromRankZero(model.stateDict().map(\.1))
+    }
+
+    /// Refuses training settings no run can use.
+    static func validate(_ t: PretrainConfig.Training) throws {
         guard t.batchSize >= 2 else { throw TrainingError.badConfiguration("training.batch_size must be at least 2 (contrastive), got \(t.batchSize)") }
         guard t.accumulationSteps >= 1, t.epochs >= 1, t.workers >= 1 else {
             throw TrainingError.badConfiguration("training.accumulation_steps, epochs and workers must be at least 1")
         }
-        guard ["fp32", "bf16", "fp16"].contains(t.precision) else {
-            throw TrainingError.badConfiguration("training.precision must be fp32, bf16 or fp16, got '\(t.precision)'")
-        }
-        if let unknown = t.groupBatchesBy.first(where: { !BatchComposition.attributes.contains($0) }) {
-            throw TrainingError.badConfiguration("training.group_batches_by: unknown attribute '\(unknown)' (known: \(BatchComposition.attributes.joined(separator: ", ")))")
-        }
-        guard ["mammoclip", "clip"].contains(t.loss) else { throw TrainingError.badConfiguration("training.loss must be mammoclip or clip, got '\(t.loss)'") }
-        output = URL(fileURLWithPath: config.output)
-        // Rank 0 alone writes (the others read the tokenizer it saves there).
-        if rank == 0 { try OutputFolder.claim(output, as: .pretrainingRun) }
-        let csv = URL(fileURLWithPath: config.data.csv), images = URL(fileURLWithPath: config.data.images)
+    }
+
+    /// The training and validation image-text data (label data mixed in), and what the user should
+    /// know about it. Enough training samples for one optimiser step of `batchSize` x `ranks`.
+    static func readData(_ d: PretrainConfig.Data, ranks: Int, batchSize: Int) throws
+        -> (train: ImageTextDataset, validation: ImageTextDataset, notes: [String]) {
+        let csv = URL(fileURLWithPath: d.csv), images = URL(fileURLWithPath: d.images)
         var notes: [String] = []
-        var trainData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.trainSplits),
-                                                          folds: { $0 != config.data.validationFold })
-        let validationData = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(config.data.validationSplits),
-                                                               folds: { $0 == config.data.validationFold })
-        if !config.data.labels.isEmpty {
-            let labels = try ImageTextDataset.vindr(URL(fileURLWithPath: config.data.labels), imageRoot: images, splits: Set(config.data.labelsSplits))
+        var train = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(d.trainSplits), folds: { $0 != d.validationFold })
+        let validation = try ImageTextDataset.mammoClipCSV(csv, imageRoot: images, splits: Set(d.validationSplits), folds: { $0 == d.validationFold })
+        if !d.labels.isEmpty {
+            let labels = try ImageTextDataset.vindr(URL(fileURLWithPath: d.labels), imageRoot: images, splits: Set(d.labelsSplits))
             // The label table's split need not match the report table's: drop breasts whose images are validation images.
-            let (kept, dropped) = labels.excludingImages(of: validationData)
-            if dropped > 0 { notes.append("\(config.data.labels): \(dropped) of \(labels.samples.count) labelled breasts share images with the validation split and are left out of training") }
-            trainData = .mixed([(trainData, 1), (kept, config.data.labelsWeight)])
+            let (kept, dropped) = labels.excludingImages(of: validation)
+            if dropped > 0 { notes.append("\(d.labels): \(dropped) of \(labels.samples.count) labelled breasts share images with the validation split and are left out of training") }
+            train = .mixed([(train, 1), (kept, d.labelsWeight)])
         }
-        guard trainData.samples.count >= t.batchSize * t.accumulationSteps * ranks else {
-            throw TrainingError.badData(path: csv.path, reason: "\(trainData.samples.count) training samples, fewer than one optimiser step (\(t.batchSize) x \(t.accumulationSteps) x \(ranks) ranks)")
+        guard train.samples.count >= batchSize * ranks else {
+            throw TrainingError.badData(path: csv.path, reason: "\(train.samples.count) training samples, fewer than one optimiser step (\(batchSize) x \(ranks) ranks)")
         }
+        return (train, validation, notes)
+    }
 
-        // Tokenizer: a folder, or a vocabulary built from the training texts (saved with the run).
-        let tokenizerFolder = output.appendingPathComponent("tokenizer")
-        if config.data.tokenizer == "build" {
-            // Rank 0 builds and saves it; the others read it once it is there.
-            if rank == 0 && !FileManager.default.fileExists(atPath: tokenizerFolder.appendingPathComponent("vocab.txt").path) {
-                let vocabulary = VocabularyBuilder.build(from: trainData.allTexts, size: config.data.vocabularySize)
-                try FileManager.default.createDirectory(at: tokenizerFolder, withIntermediateDirectories: true)
-                try WordPieceTokenizer(vocabulary: vocabulary).save(to: tokenizerFolder)
-            }
-            try group?.barrier()
-            tokenizer = try WordPieceTokenizer(directory: tokenizerFolder)
-        } else {
-            tokenizer = try WordPieceTokenizer(directory: URL(fileURLWithPath: config.data.tokenizer))
+    /// The tokenizer: a folder, or a vocabulary built from the training texts by rank 0 and saved
+    /// with the run (the other ranks read it once it is there).
+    static func tokenizer(_ d: PretrainConfig.Data, texts: [String], output: URL, rank: Int, group: ProcessGroup?) throws -> WordPieceTokenizer {
+        guard d.tokenizer == "build" else { return try WordPieceTokenizer(directory: URL(fileURLWithPath: d.tokenizer)) }
+        let folder = output.appendingPathComponent("tokenizer")
+        if rank == 0 && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("vocab.txt").path) {
+            let vocabulary = VocabularyBuilder.build(from: texts, size: d.vocabularySize)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try WordPieceTokenizer(vocabulary: vocabulary).save(to: folder)
         }
+        try group?.barrier()
+        return try WordPieceTokenizer(directory: folder)
+    }
 
-        var modelConfig = try Self.modelConfig(config.model, vocabularySize: tokenizer.tokens.count)
+    /// The dual encoder, seeded, from its initial weights when given, towers locked as configured, on `device`.
+    static func makeModel(_ config: PretrainConfig, vocabularySize: Int, device: Device) throws -> (MammoClip, MammoClipConfig) {
+        let t = config.training
+        var modelConfig = try modelConfig(config.model, vocabularySize: vocabularySize)
         modelConfig.maximumLogitScale = t.maxLogitScale
         Torch.manualSeed(t.seed)
-        model = try MammoClip(config: modelConfig)
+        let model = try MammoClip(config: modelConfig)
         if let initial = config.model.initialWeights {
             let loaded = try MammoClipLoader.load(URL(fileURLWithPath: initial))
             try model.load(stateDict: Dictionary(uniqueKeysWithValues: loaded.model.stateDict()))
         }
-        try Self.lockTowers(model, t)
-        let image = modelConfig.image
-        train = PretrainingBatchBuilder(dataset: trainData, tokenizer: tokenizer, inputHeight: image.inputHeight, inputWidth: image.inputWidth,
-                                        channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
-                                        augmenter: config.augmentation, seed: t.seed)
-        validation = validationData.samples.count >= 2
-            ? PretrainingBatchBuilder(dataset: validationData, tokenizer: tokenizer, inputHeight: image.inputHeight, inputWidth: image.inputWidth,
-                                      channels: image.efficientNet.inputChannels, maxTextLength: modelConfig.text.maxLength,
-                                      augmenter: nil, seed: t.seed)
-            : nil
-        setupNotes = notes
-        optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: t.learningRate, weightDecay: t.weightDecay))
-        checkpointer = Checkpointer(directory: output.appendingPathComponent("checkpoints"), keep: max(1, t.keepCheckpoints))
+        if t.lockImage { try model.lockImageTower(unlockedLastBlocks: t.unlockedLastLayers) }
+        if t.lockText { try model.lockTextTower(unlockedLastLayers: t.unlockedLastLayers) }
+        if device != .cpu { try model.to(device: device) }
+        return (model, modelConfig)
+    }
+
+    /// Continues from the latest checkpoint when there is one (of this configuration, data and
+    /// number of ranks), else records them for the new run.
+    func restoreOrStart(dataFingerprint: String, ranks: Int) throws {
         // Sorted keys: JSONEncoder's key order can differ between processes.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let fingerprint = String(decoding: try encoder.encode(config), as: UTF8.self)
-        let dataFingerprint = Self.dataFingerprint(config, trainData, validationData)
-        if let latest = checkpointer.latest() {
-            state = try checkpointer.restore(latest, model: model, optimizer: optimizer)
-            guard state.configFingerprint == fingerprint else {
-                throw TrainingError.badConfiguration("\(output.path) holds a run with another configuration; choose another output or delete it")
-            }
-            if let recorded = state.dataFingerprint, recorded != dataFingerprint {
-                throw TrainingError.badConfiguration("\(output.path) holds a run over other data (its tables, initial weights or images were rewritten since); choose another output or delete it")
-            }
-            resumedFrom = latest
-            startStep = state.step
-            guard (state.worldSize ?? 1) == ranks else {
-                throw TrainingError.badConfiguration("\(output.path) holds a run trained on \(state.worldSize ?? 1) process(es); resume it with as many (its global batch and data order depend on it), or choose another output")
-            }
-        } else {
+        guard let latest = checkpointer.latest() else {
             state.configFingerprint = fingerprint
             state.dataFingerprint = dataFingerprint
             state.worldSize = ranks > 1 ? ranks : nil
-            if t.precision == "fp16" { state.gradScaler = GradScaler() }
+            if config.training.precision == .fp16 { state.gradScaler = GradScaler() }
+            return
         }
-        // Every rank starts from rank 0's weights, as PyTorch's DistributedDataParallel does.
-        try broadcastFromRankZero(model.stateDict().map(\.1))
+        state = try checkpointer.restore(latest, model: model, optimizer: optimizer)
+        guard state.configFingerprint == fingerprint else {
+            throw TrainingError.badConfiguration("\(output.path) holds a run with another configuration; choose another output or delete it")
+        }
+        if let recorded = state.dataFingerprint, recorded != dataFingerprint {
+            throw TrainingError.badConfiguration("\(output.path) holds a run over other data (its tables, initial weights or images were rewritten since); choose another output or delete it")
+        }
+        resumedFrom = latest
+        startStep = state.step
+        guard (state.worldSize ?? 1) == ranks else {
+            throw TrainingError.badConfiguration("\(output.path) holds a run trained on \(state.worldSize ?? 1) process(es); resume it with as many (its global batch and data order depend on it), or choose another output")
+        }
     }
 
     /// The model configuration for a preset name or a config.json path.
     static func modelConfig(_ m: PretrainConfig.Model, vocabularySize: Int) throws -> MammoClipConfig {
         var config: MammoClipConfig
         switch m.preset {
-        case "tiny": config = try .tiny(vocabularySize: vocabularySize)
-        case "b2": config = try .b2()
-        case "b5": config = try .b5()
-        default: config = try MammoClipConfig.load(URL(fileURLWithPath: m.preset))
+        case .tiny: config = try .tiny(vocabularySize: vocabularySize)
+        case .b2: config = try .b2()
+        case .b5: config = try .b5()
+        case .file(let path): config = try MammoClipConfig.load(URL(fileURLWithPath: path))
         }
         config.text.bert.vocabSize = vocabularySize
         if let h = m.inputHeight { config.image.inputHeight = h }
@@ -196,12 +217,7 @@ public final class Pretrainer {
             guard layers >= 0 else { throw TrainingError.badConfiguration("model.text_layers must be >= 0, got \(layers)") }
             config.text.bert.numHiddenLayers = layers
         }
-        if let pooling = m.textPooling {
-            guard let value = TextPooling(rawValue: pooling) else {
-                throw TrainingError.badConfiguration("model.text_pooling must be one of \(TextPooling.allCases.map(\.rawValue).joined(separator: ", ")), got \(pooling)")
-            }
-            config.text.pooling = value
-        }
+        if let pooling = m.textPooling { config.text.pooling = pooling }
         for (key, value) in [("image_width_coefficient", m.imageWidthCoefficient), ("image_depth_coefficient", m.imageDepthCoefficient)] {
             guard let value else { continue }
             guard value > 0, value <= 8 else { throw TrainingError.badConfiguration("model.\(key) must be in (0, 8], got \(value)") }
@@ -215,49 +231,29 @@ public final class Pretrainer {
         return config
     }
 
-    /// Locks the image and/or text tower, leaving the last K blocks / layers and the projections trainable.
-    static func lockTowers(_ model: MammoClip, _ t: PretrainConfig.Training) throws {
-        let names = model.namedParameters()
-        func blockIndex(_ name: String, prefix: String) -> Int? {
-            guard name.hasPrefix(prefix) else { return nil }
-            return Int(name.dropFirst(prefix.count).prefix { $0.isNumber })
-        }
-        let imageBlocks = names.compactMap { blockIndex($0.0, prefix: "image_encoder._blocks.") }.max().map { $0 + 1 } ?? 0
-        let textLayers = names.compactMap { blockIndex($0.0, prefix: "text_encoder.text_encoder.encoder.layer.") }.max().map { $0 + 1 } ?? 0
-        for (name, p) in names {
-            if t.lockImage && name.hasPrefix("image_encoder.") {
-                let block = blockIndex(name, prefix: "image_encoder._blocks.")
-                let unlocked = t.unlockedLastLayers > 0 && (block.map { $0 >= imageBlocks - t.unlockedLastLayers } ?? !name.hasPrefix("image_encoder._conv_stem") && !name.hasPrefix("image_encoder._bn0"))
-                try p.requiresGrad(unlocked)
-            }
-            if t.lockText && name.hasPrefix("text_encoder.") {
-                let layer = blockIndex(name, prefix: "text_encoder.text_encoder.encoder.layer.")
-                try p.requiresGrad(t.unlockedLastLayers > 0 && (layer.map { $0 >= textLayers - t.unlockedLastLayers } ?? false))
-            }
-        }
-    }
-
     /// Runs a forward pass at the configured precision.
     func atPrecision<R>(_ body: () throws -> R) throws -> R {
+        // Autocast follows the device type the model computes on.
         switch config.training.precision {
-        case "bf16": return try Autograd.autocast(.cpu, dtype: .bfloat16, body)
-        case "fp16": return try Autograd.autocast(.cpu, dtype: .float16, body)
-        default: return try body()
+        case .bf16: return try Autograd.autocast(device, dtype: .bfloat16, body)
+        case .fp16: return try Autograd.autocast(device, dtype: .float16, body)
+        case .fp32: return try body()
         }
     }
 
     /// The loss of this rank's share of a batch. With several ranks, the embeddings go through the
     /// exchange (call `exchange.backward()` after the loss's backward pass) and `batch.keys1/keys2`
     /// must name the texts of the whole global batch.
-    func loss(_ batch: PretrainingBatch, training: Bool) throws -> ContrastiveLossTerms {
+    func loss(_ hostBatch: PretrainingBatch, training: Bool) throws -> ContrastiveLossTerms {
+        let batch = try hostBatch.to(device: device)
         exchange?.reset()
         let rows: (Tensor) throws -> Tensor = exchange.map { exchange in { try exchange.local($0) } } ?? { $0 }
         let gather: (Tensor) throws -> Tensor = exchange.map { exchange in { try exchange.gather($0) } } ?? { $0 }
         let i1 = try rows(model.encodeImage(batch.images1))
         let t1 = try rows(model.encodeText(inputIds: batch.texts1.ids, attentionMask: batch.texts1.attentionMask))
-        if config.training.loss == "clip" {
+        if config.training.loss == .clip {
             let total = try ClipLoss(rank: rank, gather: gather)(image: i1, text: t1, logitScale: model.logitScale)
-            return ContrastiveLossTerms(total: total, imageToText: total, textToImage: total, imageToImage: try Tensor.zeros([]), textToText: try Tensor.zeros([]))
+            return ContrastiveLossTerms(total: total, imageToText: total, textToImage: total, imageToImage: try Tensor.zeros([], device: total.device), textToText: try Tensor.zeros([], device: total.device))
         }
         let i2 = try rows(model.encodeImage(batch.images2))
         let t2 = try rows(model.encodeText(inputIds: batch.texts2.ids, attentionMask: batch.texts2.attentionMask))
@@ -434,11 +430,11 @@ public final class Pretrainer {
             state.epoch += 1
             state.batchInEpoch = 0
             try saveCheckpoint()
-            if let metrics { try TrainingPage.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html")) }
+            if let metrics { try TrainingPage.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("training.html")) }
         }
         try saveCheckpoint()
         if let metrics {
-            try TrainingPage.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("report.html"))
+            try TrainingPage.write(metrics: metrics.url, config: config, to: output.appendingPathComponent("training.html"))
             try MammoClipLoader.save(model, tokenizer: tokenizer, to: output.appendingPathComponent("final"))
         }
         // Returns on every rank once rank 0 has written the final weights.

@@ -14,6 +14,17 @@ public struct PretrainingBatch: @unchecked Sendable {
     public var keys1: [String] = []
     public var keys2: [String] = []
     public var count: Int { images1.size(0) }
+
+    /// The same batch on `device` (itself when already there).
+    public func to(device: Device) throws -> PretrainingBatch {
+        guard images1.device != device else { return self }
+        var moved = self
+        moved.images1 = try images1.to(device: device)
+        moved.images2 = try images2.to(device: device)
+        moved.texts1 = try texts1.to(device: device)
+        moved.texts2 = try texts2.to(device: device)
+        return moved
+    }
 }
 
 /// Turns dataset samples into model inputs: PNG -> float image, resized to the model's input size,

@@ -41,28 +41,39 @@ public enum DType: Int32, CaseIterable, Sendable, CustomStringConvertible {
 public enum Device: Equatable, Hashable, Sendable, CustomStringConvertible {
     case cpu
     case cuda(Int)
+    /// Shapes and dtypes without data (libtorch's `meta`): runs a computation for its shapes only,
+    /// and fails where a tensor of another device meets it, which proves code device-correct.
+    case meta
 
     /// The first GPU.
     public static let gpu = Device.cuda(0)
 
-    var typeCode: Int32 { self == .cpu ? 0 : 1 }
+    var typeCode: Int32 {
+        switch self {
+        case .cpu: return 0
+        case .cuda: return 1
+        case .meta: return 14
+        }
+    }
     var index: Int32 {
         if case .cuda(let i) = self { return Int32(i) }
         return -1
     }
 
-    /// Parses "cpu", "cuda" or "cuda:N".
+    /// Parses "cpu", "cuda", "cuda:N" or "meta".
     public init(parsing text: String) throws {
         if text == "cpu" { self = .cpu; return }
+        if text == "meta" { self = .meta; return }
         if text == "cuda" { self = .cuda(0); return }
         if text.hasPrefix("cuda:"), let n = Int(text.dropFirst(5)), n >= 0 { self = .cuda(n); return }
-        throw TorchError.invalidArgument("unknown device '\(text)': expected cpu, cuda or cuda:N")
+        throw TorchError.invalidArgument("unknown device '\(text)': expected cpu, cuda, cuda:N or meta")
     }
 
     public var description: String {
         switch self {
         case .cpu: return "cpu"
         case .cuda(let i): return "cuda:\(i)"
+        case .meta: return "meta"
         }
     }
 }

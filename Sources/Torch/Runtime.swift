@@ -39,6 +39,17 @@ public enum Torch {
     public static var isCUDAAvailable: Bool { ct_cuda_is_available() }
     public static var cudaDeviceCount: Int { Int(ct_cuda_device_count()) }
 
+    /// Throws unless tensors can be computed on `device` here (CUDA needs a GPU and a CUDA build).
+    public static func checkAvailable(_ device: Device) throws {
+        guard case .cuda(let index) = device else { return }
+        guard isCUDAAvailable else {
+            throw TorchError.invalidArgument("--device \(device): this build or machine has no usable CUDA GPU (see `mammofm doctor`)")
+        }
+        guard index < cudaDeviceCount else {
+            throw TorchError.invalidArgument("--device \(device): this machine has \(cudaDeviceCount) CUDA GPU(s), numbered from 0")
+        }
+    }
+
     /// Where the linked libtorch came from, recorded at build time.
     public static var backend: String {
         #if MAMMOFM_TORCH_DEBIAN

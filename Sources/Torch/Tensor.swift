@@ -67,6 +67,12 @@ public final class Tensor: @unchecked Sendable {
         try self.init(values, shape: [values.count])
     }
 
+    /// `values` (made on the host) on `device`.
+    public static func from<T: TensorElement>(_ values: [T], shape: [Int], device: Device) throws -> Tensor {
+        let host = try Tensor(values, shape: shape)
+        return device == .cpu ? host : try host.to(device: device)
+    }
+
     /// A tensor of element type `dtype` made from raw little-endian bytes.
     public convenience init(bytes: UnsafeRawBufferPointer, shape: [Int], dtype: DType) throws {
         let count = shape.reduce(1, *)
@@ -81,8 +87,8 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// A zero-dimensional tensor.
-    public static func scalar(_ value: Double, dtype: DType = .float32) throws -> Tensor {
-        try produce("scalar") { ct_scalar_tensor(value, dtype.rawValue, $0) }
+    public static func scalar(_ value: Double, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+        try produce("scalar") { ct_scalar_tensor(value, dtype.rawValue, device.typeCode, device.index, $0) }
     }
 
     /// A tensor filled with `value`.
@@ -118,28 +124,30 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Uniform integers in [low, high), as int64.
-    public static func randint(low: Int, high: Int, shape: [Int]) throws -> Tensor {
+    public static func randint(low: Int, high: Int, shape: [Int], device: Device = .cpu) throws -> Tensor {
         let dims = int64s(shape)
-        return try produce("randint") { out in dims.withUnsafeBufferPointer { ct_randint(Int64(low), Int64(high), $0.baseAddress, Int32(shape.count), out) } }
+        return try produce("randint") { out in
+            dims.withUnsafeBufferPointer { ct_randint(Int64(low), Int64(high), $0.baseAddress, Int32(shape.count), device.typeCode, device.index, out) }
+        }
     }
 
     /// A random permutation of 0..<n, as int64.
-    public static func randperm(_ n: Int) throws -> Tensor {
-        try produce("randperm") { ct_randperm(Int64(n), $0) }
+    public static func randperm(_ n: Int, device: Device = .cpu) throws -> Tensor {
+        try produce("randperm") { ct_randperm(Int64(n), device.typeCode, device.index, $0) }
     }
 
     /// Values from `start` up to (excluding) `end` in steps of `step`.
-    public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .int64) throws -> Tensor {
-        try produce("arange") { ct_arange(start, end, step, dtype.rawValue, $0) }
+    public static func arange(_ start: Double = 0, _ end: Double, step: Double = 1, dtype: DType = .int64, device: Device = .cpu) throws -> Tensor {
+        try produce("arange") { ct_arange(start, end, step, dtype.rawValue, device.typeCode, device.index, $0) }
     }
 
-    public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32) throws -> Tensor {
-        try produce("linspace") { ct_linspace(start, end, Int64(steps), dtype.rawValue, $0) }
+    public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+        try produce("linspace") { ct_linspace(start, end, Int64(steps), dtype.rawValue, device.typeCode, device.index, $0) }
     }
 
     /// The n x n identity matrix.
-    public static func eye(_ n: Int, dtype: DType = .float32) throws -> Tensor {
-        try produce("eye") { ct_eye(Int64(n), dtype.rawValue, $0) }
+    public static func eye(_ n: Int, dtype: DType = .float32, device: Device = .cpu) throws -> Tensor {
+        try produce("eye") { ct_eye(Int64(n), dtype.rawValue, device.typeCode, device.index, $0) }
     }
 
     // MARK: inspection
@@ -173,7 +181,11 @@ public final class Tensor: @unchecked Sendable {
     public var device: Device {
         var type: Int32 = 0, index: Int32 = 0
         ct_device(handle, &type, &index)
-        return type == 0 ? .cpu : .cuda(Int(index))
+        switch type {
+        case 1: return .cuda(Int(index))
+        case 14: return .meta
+        default: return .cpu
+        }
     }
 
     public var elementCount: Int { Int(ct_numel(handle)) }

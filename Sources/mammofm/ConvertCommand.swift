@@ -14,7 +14,7 @@ struct ConvertCommand: ParsableCommand {
         Bio_ClinicalBERT download) with --tokenizer, or the converted model can embed images only.
         """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ThreadOptions
     @Argument(help: "The checkpoint to convert.") var checkpoint: String
     @Option(help: ArgumentHelp("The output directory.",
                                discussion: "Written beside, flushed to disk, then swapped in: an earlier model converted or trained by MammoFM there is replaced whole; a folder holding anything else is refused, never deleted."))

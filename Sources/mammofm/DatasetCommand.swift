@@ -8,7 +8,6 @@ struct DatasetCommand: ParsableCommand {
         commandName: "dataset", abstract: "Check a copy of a public dataset's metadata.", subcommands: [DatasetInspectCommand.self])
 }
 
-extension DatasetFormat: ExpressibleByArgument {}
 
 struct DatasetInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

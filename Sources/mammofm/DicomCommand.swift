@@ -56,12 +56,10 @@ struct DicomDecodeCommand: ParsableCommand {
         abstract: "Decode a DICOM file's pixels to a NumPy .npy file.",
         discussion: "Stored values are written as uint16 (int16 when signed); the modality and VOI stages as float32.")
 
-    enum Stage: String, ExpressibleByArgument { case stored, modality, voi }
-
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ThreadOptions
     @Argument(help: "A DICOM file.") var file: String
     @Option(help: "The output .npy file.") var out: String
-    @Option(help: "stored, modality (Modality LUT / rescale) or voi (then the VOI LUT or window).") var stage: Stage = .stored
+    @Option(help: "stored, modality (Modality LUT / rescale) or voi (then the VOI LUT or window).") var stage = DicomStage.stored
     @Option(help: "Which window or VOI LUT to apply.") var windowIndex = 0
     @Option(help: "Which frame of a multi-frame image (default: all).") var frame: Int?
     @Option(help: "The largest decoded frame accepted, in MiB (default 256).") var maxFrameMegabytes: Int?
@@ -72,23 +70,11 @@ struct DicomDecodeCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let image = try DicomImage(contentsOf: URL(fileURLWithPath: file), limits: maxFrameMegabytes.map(DicomLimits.frame(megabytes:)) ?? .standard)
-        var pixels = try frame.map { try image.frame($0) } ?? image.stored
-        if pixels.size(0) == 1 && frame == nil { pixels = try pixels.squeeze(0) }
-        let url = URL(fileURLWithPath: out)
-        switch stage {
-        case .stored:
-            if image.metadata.pixelRepresentation == 1 {
-                try NumpyFile.write(pixels.to(.int16), to: url)
-            } else {
-                try NumpyFile.write(pixels, to: url, asUInt16: true)
-            }
-        case .modality:
-            try NumpyFile.write(DicomPixels.modality(pixels, image.metadata).to(.float32), to: url)
-        case .voi:
-            let modality = try DicomPixels.modality(pixels, image.metadata)
-            try NumpyFile.write(DicomPixels.voi(modality, image.metadata, index: windowIndex, path: file).to(.float32), to: url)
-        }
-        print("\(out): \(pixels.shape) \(stage.rawValue) values")
+        let shape = try DicomImage.writeNumpy(URL(fileURLWithPath: file), to: URL(fileURLWithPath: out), stage: stage, windowIndex: windowIndex,
+                                              frame: frame, limits: maxFrameMegabytes.map(DicomLimits.frame(megabytes:)) ?? .standard)
+        print("\(out): \(shape) \(stage.rawValue) values")
     }
 }
+
+extension DicomStage: ExpressibleByArgument {}
+

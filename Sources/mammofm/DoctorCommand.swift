@@ -10,7 +10,7 @@ struct DoctorCommand: ParsableCommand {
         commandName: "doctor",
         abstract: "Report the tensor engine, threads, BLAS, CUDA and DICOM support of this installation.")
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ThreadOptions
 
     @Flag(help: "Print the report as JSON.")
     var json = false

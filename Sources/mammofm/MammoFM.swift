@@ -5,11 +5,26 @@ import Torch
 struct MammoFM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mammofm",
-        abstract: "Mammography vision-language foundation models: train, evaluate, explain, serve.",
+        abstract: "Mammography vision-language models: DICOM preprocessing, Mammo-CLIP pretraining, embeddings, and zero-shot, probe and fine-tune evaluation.",
         version: MammoFMVersion.string,
-        subcommands: [DoctorCommand.self, SmokeTrainCommand.self, EmbedCommand.self, ConvertCommand.self, InspectWeightsCommand.self, DicomCommand.self, PreprocessCommand.self, SynthCommand.self, ContactSheetCommand.self, PretrainCommand.self, ZeroShotCommand.self, ProbeCommand.self, FineTuneCommand.self, EvaluateCommand.self, ReportCommand.self, DatasetCommand.self])
+        groupedSubcommands: [
+            CommandGroup(name: "Data", subcommands: [DicomCommand.self, PreprocessCommand.self, DatasetCommand.self, SynthCommand.self,
+                                                     ContactSheetCommand.self]),
+            CommandGroup(name: "Models", subcommands: [ConvertCommand.self, InspectWeightsCommand.self, EmbedCommand.self]),
+            CommandGroup(name: "Training", subcommands: [PretrainCommand.self, SmokeTrainCommand.self]),
+            CommandGroup(name: "Evaluation", subcommands: [ZeroShotCommand.self, ProbeCommand.self, FineTuneCommand.self, EvaluateCommand.self,
+                                                           SummarizeCommand.self]),
+            CommandGroup(name: "Installation", subcommands: [DoctorCommand.self]),
+        ])
 }
 
 enum MammoFMVersion {
     static let string = "0.1.0"
+}
+
+/// A command that was parsed and validated but failed while it ran: printed as its sentence, without
+/// the usage text (which is for command lines that are wrong).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

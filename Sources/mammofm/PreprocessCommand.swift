@@ -19,7 +19,7 @@ struct PreprocessCommand: ParsableCommand {
         refused, never overwritten.
         """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ThreadOptions
     @Argument(help: "A directory of DICOM files or a CSV listing them.") var input: String
     @Option(help: ArgumentHelp("The output directory.",
                                discussion: "New, empty, or a folder preprocess wrote (resumed: finished files are skipped); any other folder is refused, never overwritten."))

@@ -2,86 +2,35 @@ import ArgumentParser
 import Foundation
 import Torch
 
-/// Trains a tiny convolutional network on generated images (a bright disc present or not) to show
-/// that the engine, autograd, optimiser and schedule work end to end on this machine.
 struct SmokeTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smoke-train",
         abstract: "Train a tiny CNN on generated images and report whether the loss fell.")
 
     @OptionGroup var global: GlobalOptions
-
     @Option(help: "Optimiser steps.") var steps = 60
     @Option(help: "Images per step.") var batchSize = 32
     @Option(help: "Image side in pixels.") var size = 32
     @Option(help: "Random seed.") var seed: UInt64 = 0
 
+    var training: SmokeTraining {
+        var training = SmokeTraining()
+        training.steps = steps
+        training.batchSize = batchSize
+        training.size = size
+        training.seed = seed
+        training.device = global.device
+        return training
+    }
+
     func validate() throws {
-        guard steps >= 2 else { throw ValidationError("--steps must be at least 2") }
-        guard batchSize >= 2 else { throw ValidationError("--batch-size must be at least 2") }
-        guard size >= 16 else { throw ValidationError("--size must be at least 16") }
-    }
-
-    final class TinyNet: Module, UnaryLayer {
-        let features: Sequential
-        let head: Linear
-        init(width: Int) throws {
-            features = Sequential([
-                try Conv2d(1, width, kernelSize: 3, padding: 1), try BatchNorm2d(width), Activation(.silu),
-                try Conv2d(width, 2 * width, kernelSize: 3, stride: 2, padding: 1), try BatchNorm2d(2 * width), Activation(.silu),
-            ])
-            head = try Linear(2 * width, 2)
-            super.init()
-            register("features", features)
-            register("head", head)
-        }
-        func forward(_ x: Tensor) throws -> Tensor {
-            let f = try Functional.adaptiveAvgPool2d(features(x), outputSize: (1, 1)).flatten(start: 1)
-            return try head(f)
-        }
-    }
-
-    /// A batch of noisy images, half of them with a bright disc at a random place.
-    func batch() throws -> (Tensor, Tensor) {
-        let labels = try Tensor.randint(low: 0, high: 2, shape: [batchSize])
-        let coordinates = try Tensor.arange(0, Double(size), dtype: .float32)
-        let ys = try coordinates.view([1, size, 1]), xs = try coordinates.view([1, 1, size])
-        let centres = try Tensor.rand([batchSize, 2]) * Double(size - 12) + 6
-        let cy = try centres.narrow(dim: 1, start: 0, length: 1).view([batchSize, 1, 1])
-        let cx = try centres.narrow(dim: 1, start: 1, length: 1).view([batchSize, 1, 1])
-        let distance = try ((ys - cy).square() + (xs - cx).square()).sqrt()
-        let disc = try (distance .< 4).to(.float32) * labels.to(.float32).view([batchSize, 1, 1])
-        let images = try (disc * 0.8 + Tensor.randn([batchSize, size, size]) * 0.5).unsqueeze(1)
-        return (images, labels)
+        do { try training.validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
-        global.apply()
-        Torch.manualSeed(seed)
-        let model = try TinyNet(width: 8)
-        let optimizer = Adam.adamW(groups: ParameterGroup.decaySplit(model.parameters(), learningRate: 3e-3, weightDecay: 1e-4))
-        let schedule = WarmupCosineSquaredSchedule(warmupSteps: steps / 10, totalSteps: steps)
-        print("smoke-train: \(model.parameterCount) parameters, \(steps) steps of \(batchSize) images \(size)x\(size), \(Torch.threadCount) threads")
-        let progress = ProgressReporter(total: steps, unit: "steps")
-        var losses: [Double] = []
-        for step in 0..<steps {
-            optimizer.apply(schedule, step: step)
-            let (images, labels) = try batch()
-            let loss = try Functional.crossEntropy(model(images), target: labels)
-            try optimizer.zeroGrad()
-            try loss.backward()
-            try clipGradientNorm(model.parameters(), maxNorm: 1.0)
-            try optimizer.step()
-            losses.append(try loss.item())
-            progress.advance(note: String(format: "loss %.4f", losses.last!))
-        }
-        progress.finish()
-        model.eval()
-        let (images, labels) = try batch()
-        let predictions = try Autograd.inferenceMode { try model(images).argmax(dim: 1) }
-        let accuracy = try (predictions .== labels).to(.float32).mean().item()
-        let first = losses.prefix(5).reduce(0, +) / 5, last = losses.suffix(5).reduce(0, +) / 5
-        print(String(format: "loss %.4f -> %.4f (mean of first and last 5 steps), held-out accuracy %.1f%%", first, last, accuracy * 100))
-        guard last < first else { throw ExitCode.failure }
+        try global.apply()
+        let outcome = try training.run()
+        print(outcome.summary)
+        guard outcome.learned else { throw ExitCode.failure }
     }
 }

@@ -14,7 +14,7 @@ struct SynthCommand: ParsableCommand {
         stopped when started again with the same options.
         """)
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ThreadOptions
     @Option(help: "Number of patients.") var patients: Int
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: ArgumentHelp("The output directory (new or empty, or an unfinished cohort with the same options).",
@@ -31,7 +31,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Calcification particle size multiplier: keeps morphology visible at reduced resolution.")
     var calcificationScale = 1.0
     @Option(help: "How benign (punctate) calcifications are spread: grouped (like suspicious ones) or regional (three times the extent and particles).")
-    var benignCalcifications = "grouped"
+    var benignCalcifications = CalcificationDistribution.grouped
 
     func makeConfig() throws -> SynthConfig {
         guard let parsed = parseHeightByWidth(size) else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 512x320; got '\(size)'") }
@@ -45,11 +45,8 @@ struct SynthCommand: ParsableCommand {
         config.cancerRate = cancerRate
         // At 1 the option stays out of cohort.json, so cohorts made without it resume.
         config.calcificationScale = calcificationScale == 1 ? nil : calcificationScale
-        switch benignCalcifications {
-        case "grouped": config.benignCalcificationDistribution = nil  // left out of cohort.json, as before the option
-        case "regional": config.benignCalcificationDistribution = .regional
-        default: throw ValidationError("--benign-calcifications must be grouped or regional, got '\(benignCalcifications)'")
-        }
+        // Grouped is left out of cohort.json, as before the option, so older cohorts resume.
+        config.benignCalcificationDistribution = benignCalcifications == .grouped ? nil : benignCalcifications
         do { try config.validate() } catch { throw ValidationError("\(error)") }
         return config
     }
@@ -60,24 +57,13 @@ struct SynthCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try makeConfig()
-        let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-        let started = Date()
-        let resolution = config.fullResolution ? "full resolution" : "\(config.rows)x\(config.columns)"
-        let header = "synth: \(config.patients) patients, seed \(config.seed), \(resolution), \(workers) jobs -> \(out)\n"
-        FileHandle.standardError.write(Data(header.utf8))
-        let progress = ProgressReporter(total: config.patients, unit: "patients")
-        let lock = NSLock()
-        let summary = try CohortGenerator(config: config, directory: URL(fileURLWithPath: out)).run(jobs: workers) { _ in
-            lock.lock()
-            progress.advance()
-            lock.unlock()
-        }
-        progress.finish()
-        print(String(format: "%d patients (%d generated, %d already done), %d images in %.1f s -> %@/cohort.json",
-                     config.patients, summary.generated, summary.resumed, summary.images, Date().timeIntervalSince(started), out))
+        global.apply()
+        let generator = CohortGenerator(config: try makeConfig(), directory: URL(fileURLWithPath: out))
+        print(try generator.generate(jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount))
     }
 }
+
+extension CalcificationDistribution: ExpressibleByArgument {}
 
 struct ContactSheetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

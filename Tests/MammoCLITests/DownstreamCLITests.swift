@@ -4,7 +4,7 @@ import MammoText
 import Testing
 import Torch
 
-/// zeroshot, probe, finetune, evaluate and report chained on a small cohort and a tiny random model,
+/// zeroshot, probe, finetune, evaluate and summarize chained on a small cohort and a tiny random model,
 /// as the demo runs them.
 @Suite(.serialized) struct DownstreamCLITests {
     @Test func downstreamCommandsEndToEnd() throws {
@@ -32,7 +32,7 @@ import Torch
         #expect(zeroshot.output.contains("zero-shot reference | density per breast") && zeroshot.output.contains("zero-shot ensemble"))
         let zsResult = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("zs/result.json"))) as? [String: Any]
         #expect((zsResult?["modelHash"] as? String)?.count == 16)
-        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("zs/report.html").path))
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("zs/results.html").path))
 
         let probe = try CLI.run(["probe", "--model", model.path] + data + ["--tasks", "density", "--fractions", "50%,100%", "--seeds", "0,1",
                                  "--epochs", "2", "--baseline", "random-init", "--out", root.appendingPathComponent("probe").path])
@@ -56,11 +56,11 @@ import Torch
         #expect(evaluate.status == 0 && evaluate.output.contains("density per breast"), "\(evaluate.error)")
 
         let index = root.appendingPathComponent("index.html")
-        let report = try CLI.run(["report", root.appendingPathComponent("zs/result.json").path, root.appendingPathComponent("probe/result.json").path,
+        let summary = try CLI.run(["summarize", root.appendingPathComponent("zs/result.json").path, root.appendingPathComponent("probe/result.json").path,
                                   root.appendingPathComponent("ft/result.json").path, "--out", index.path])
-        #expect(report.status == 0 && report.output.contains("| density |") && report.output.contains("linear probe 50%"), "\(report.error)")
+        #expect(summary.status == 0 && summary.output.contains("| density |") && summary.output.contains("linear probe 50%"), "\(summary.error)")
         let page = try String(contentsOf: index, encoding: .utf8)
-        #expect(page.contains("href=\"zs/report.html\"") && page.contains("fine-tune 100%"))
+        #expect(page.contains("href=\"zs/results.html\"") && page.contains("fine-tune 100%"))
 
         let unknown = try CLI.run(["probe", "--model", model.path] + data + ["--tasks", "cancerish"])
         #expect(unknown.status != 0 && unknown.error.contains("unknown task"))

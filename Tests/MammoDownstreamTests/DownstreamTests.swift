@@ -7,6 +7,7 @@ import MammoSynth
 import MammoText
 import MammoTraining
 import Testing
+import TestSupport
 import Torch
 import MammoData
 
@@ -16,15 +17,8 @@ enum DownstreamFixture {
     static var images: URL { root.appendingPathComponent("prepared/images") }
 
     static let ready: Result<LabelledDataset, Error> = Result {
-        var config = SynthConfig(patients: 14, seed: 5)
-        config.rows = 128
-        config.columns = 80
-        config.prevalence = 3
-        _ = try CohortGenerator(config: config, directory: root.appendingPathComponent("cohort")).run(jobs: 2)
-        var preprocessor = Preprocessor(outputDirectory: root.appendingPathComponent("prepared"), profile: .mammoclip, width: 40, height: 64)
-        preprocessor.keepFileNames = true
-        _ = try preprocessor.run(try Preprocessor.inputs(root.appendingPathComponent("cohort/dicom")), jobs: 2) { _, _ in }
-        return try LabelledDataset.read(format: "synth", url: root.appendingPathComponent("cohort"))
+        try PreparedCohort.make(at: root, patients: 14, seed: 5)
+        return try LabelledDataset.read(format: .synth, url: root.appendingPathComponent("cohort"))
     }
 
     static func pipeline(seed: UInt64 = 1) throws -> MammoClipPipeline {
@@ -174,7 +168,7 @@ enum DownstreamFixture {
         var settings = HeadTraining()
         settings.epochs = 2
         let result = try EvaluationProtocol.linearProbe(task: .density, dataset: dataset, features: features, fraction: 1, settings: settings,
-                                                        levels: ["breast"], bootstrap: nil)
+                                                        levels: [.breast], bootstrap: nil)
         #expect(result.trainingCases == EvaluationProtocol.labelled(dataset, .train, task: .density).count)
         #expect(result.test.count == EvaluationProtocol.labelled(dataset, .test, task: .density).count)
         let m = try #require(result.evaluations.first?.multiclass)

@@ -16,8 +16,8 @@ import MammoData
         config.cancerRate = 4
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-embed-cohort-\(getpid())")
         _ = try CohortGenerator(config: config, directory: root).run(jobs: 2)
-        let truth = try LabelledDataset.read(format: "synth", url: root)
-        let embed = try LabelledDataset.read(format: "embed", url: root.appendingPathComponent("embed"))
+        let truth = try LabelledDataset.read(format: .synth, url: root)
+        let embed = try LabelledDataset.read(format: .embed, url: root.appendingPathComponent("embed"))
         #expect(Set(embed.images.map(\.imageID)) == Set(truth.images.map(\.imageID)) && embed.images.count == truth.images.count)
         let truthByID = Dictionary(uniqueKeysWithValues: truth.images.map { ($0.imageID, $0) })
         #expect(embed.images.allSatisfy { $0.laterality == truthByID[$0.imageID]!.laterality && $0.view == truthByID[$0.imageID]!.view })
@@ -33,7 +33,7 @@ import MammoData
 
     @Test func embedImageIDsNameThePreprocessedFiles() throws {
         _ = try DownstreamFixture.ready.get()
-        let embed = try LabelledDataset.read(format: "embed", url: DownstreamFixture.root.appendingPathComponent("cohort/embed"))
+        let embed = try LabelledDataset.read(format: .embed, url: DownstreamFixture.root.appendingPathComponent("cohort/embed"))
         #expect(!embed.images.isEmpty)
         for image in embed.images {
             #expect(FileManager.default.fileExists(atPath: DownstreamFixture.images.appendingPathComponent("\(image.imageID).png").path))

@@ -41,7 +41,7 @@ import MammoData
         let early = losses.prefix(5).reduce(0, +) / 5, late = losses.suffix(20).reduce(0, +) / 20
         #expect(late < early * 0.75, "training loss \(early) -> \(late)")
 
-        let dataset = try LabelledDataset.read(format: "synth", url: cohort)
+        let dataset = try LabelledDataset.read(format: .synth, url: cohort)
         let pipeline = try MammoClipPipeline(path: output.appendingPathComponent("best"))
         let test = EvaluationProtocol.labelled(dataset, .test, task: .mass)
         let features = try FeatureExtractor(model: pipeline.model, modelHash: "quick", imageRoot: images, cacheDirectory: nil).features(for: test)

@@ -53,7 +53,7 @@ import Testing
 
     @Test func findingsLabelTheImagesOfTheirSide() throws {
         let root = try Self.folder("labels", clinical: Self.clinical, metadata: Self.metadata)
-        let d = try LabelledDataset.read(format: "embed", url: root)
+        let d = try LabelledDataset.read(format: .embed, url: root)
         let byID = Dictionary(uniqueKeysWithValues: d.images.map { ($0.imageID, $0) })
         #expect(d.images.map(\.imageID) == ["1.2.3.1", "1.2.3.2", "1.2.3.3", "2.1", "2.2", "3.1", "3.2", "3.5"])
         #expect(d.tasks == [.mass, .calcification, .density, .malignancy])
@@ -90,28 +90,28 @@ import Testing
 
     @Test func eitherTableFindsTheOtherBesideIt() throws {
         let root = try Self.folder("pair", clinical: Self.clinical, metadata: Self.metadata)
-        let viaClinical = try LabelledDataset.read(format: "embed", url: root.appendingPathComponent("tables/EMBED_OpenData_clinical.csv"))
-        let viaMetadata = try LabelledDataset.read(format: "embed", url: root.appendingPathComponent("tables/EMBED_OpenData_metadata.csv"))
+        let viaClinical = try LabelledDataset.read(format: .embed, url: root.appendingPathComponent("tables/EMBED_OpenData_clinical.csv"))
+        let viaMetadata = try LabelledDataset.read(format: .embed, url: root.appendingPathComponent("tables/EMBED_OpenData_metadata.csv"))
         #expect(viaClinical.images == viaMetadata.images && viaClinical.images.count == 8)
     }
 
     @Test func badTablesAreErrorsNamingTheFileAndTheValue() throws {
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-embed-\(getpid())-empty")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        #expect { try LabelledDataset.read(format: "embed", url: empty) } throws: { "\($0)".contains("EMBED_OpenData_clinical.csv") }
+        #expect { try LabelledDataset.read(format: .embed, url: empty) } throws: { "\($0)".contains("EMBED_OpenData_clinical.csv") }
 
         let badSide = try Self.folder("badside", clinical: "\(Self.clinicalHeader)\n1,11,2015-03-01,screen,1,left,N,2,,,,,,\n", metadata: Self.metadata)
-        #expect { try LabelledDataset.read(format: "embed", url: badSide) } throws: {
+        #expect { try LabelledDataset.read(format: .embed, url: badSide) } throws: {
             "\($0)".contains("EMBED_OpenData_clinical.csv") && "\($0)".contains("line 2: side 'left'")
         }
         let badSeverity = try Self.folder("badseverity", clinical: "\(Self.clinicalHeader)\n1,11,2015-03-01,screen,1,L,N,2,,,,,L,cancer\n", metadata: Self.metadata)
-        #expect { try LabelledDataset.read(format: "embed", url: badSeverity) } throws: { "\($0)".contains("path_severity 'cancer'") }
+        #expect { try LabelledDataset.read(format: .embed, url: badSeverity) } throws: { "\($0)".contains("path_severity 'cancer'") }
         let badDensity = try Self.folder("baddensity", clinical: "\(Self.clinicalHeader)\n1,11,2015-03-01,screen,1,L,N,7,,,,,,\n", metadata: Self.metadata)
-        #expect { try LabelledDataset.read(format: "embed", url: badDensity) } throws: { "\($0)".contains("tissueden '7'") }
+        #expect { try LabelledDataset.read(format: .embed, url: badDensity) } throws: { "\($0)".contains("tissueden '7'") }
         let badDate = try Self.folder("baddate", clinical: "\(Self.clinicalHeader)\n1,11,03/01/2015,screen,1,L,N,2,,,,,,\n", metadata: Self.metadata)
-        #expect { try LabelledDataset.read(format: "embed", url: badDate) } throws: { "\($0)".contains("study_date_anon '03/01/2015'") }
+        #expect { try LabelledDataset.read(format: .embed, url: badDate) } throws: { "\($0)".contains("study_date_anon '03/01/2015'") }
         let noPath = try Self.folder("nopath", clinical: Self.clinical, metadata: "acc_anon,ViewPosition,ImageLateralityFinal\n11,CC,L\n")
-        #expect { try LabelledDataset.read(format: "embed", url: noPath) } throws: {
+        #expect { try LabelledDataset.read(format: .embed, url: noPath) } throws: {
             "\($0)".contains("EMBED_OpenData_metadata.csv") && "\($0)".contains("missing column 'anon_dicom_path'")
         }
     }

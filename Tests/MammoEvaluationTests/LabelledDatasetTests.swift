@@ -15,7 +15,7 @@ import Testing
             i2,s1,x,L,MLO,10,10,BI-RADS 4,DENSITY C,['Suspicious Calcification'],BI-RADS 4,1,2,3,4,training
             i3,s2,x,R,CC,10,10,BI-RADS 1,DENSITY B,['No Finding'],,,,,,test
             """)
-        let d = try LabelledDataset.read(format: "vindr", url: url)
+        let d = try LabelledDataset.read(format: .vindr, url: url)
         #expect(d.images.map(\.imageID) == ["i1", "i2", "i3"])
         #expect(d.images[0].labels == ["mass": 1, "calcification": 1, "density": 2])
         #expect(d.images[1].labels == ["mass": 0, "calcification": 1, "density": 2])
@@ -31,13 +31,13 @@ import Testing
             p1,b,L,MLO,BI-RADS 4,DENSITY C,training,1,0,1,0
             p2,c,R,CC,BI-RADS 1,DENSITY A,test,0,0,0,1
             """)
-        let d = try LabelledDataset.read(format: "vindr", url: url)
+        let d = try LabelledDataset.read(format: .vindr, url: url)
         #expect(d.images.map(\.labels) == [["mass": 1, "calcification": 0, "density": 2], ["mass": 0, "calcification": 1, "density": 2],
                                            ["mass": 0, "calcification": 0, "density": 0]])
         #expect(d.images.map(\.patientID) == ["p1", "p1", "p2"] && d.images[1].view == "MLO" && d.tasks.contains(.mass))
         let bad = try Self.write("vindr_bad_flags.csv", "patient_id,image_id,laterality,view,breast_density,split,Mass,Suspicious_Calcification\np,a,L,CC,A,test,yes,0\n")
         do {
-            _ = try LabelledDataset.read(format: "vindr", url: bad)
+            _ = try LabelledDataset.read(format: .vindr, url: bad)
             Issue.record("expected an error")
         } catch { #expect("\(error)".contains("vindr_bad_flags.csv") && "\(error)".contains("Mass")) }
     }
@@ -51,15 +51,15 @@ import Testing
             2,12,104,L,CC,55,0,0,0,1,0,D,21,False,2
             2,13,105,L,CC,55,0,0,0,1,0,D,21,False,3
             """)
-        let d = try LabelledDataset.read(format: "rsna", url: url)
+        let d = try LabelledDataset.read(format: .rsna, url: url)
         #expect(d.images.map(\.imageID) == ["100", "101", "103", "104"])
         #expect(d.images.map(\.split) == [.test, .test, .train, .train])
         #expect(d.images[0].labels == ["malignancy": 1, "density": 1] && d.images[2].labels == ["malignancy": 0])
         let noFold = try Self.write("labelled_nofold.csv", "patient_id,image_id,laterality,view,cancer\n1,2,L,CC,0\n")
-        #expect(throws: InputError.self) { try LabelledDataset.read(format: "rsna", url: noFold) }
+        #expect(throws: InputError.self) { try LabelledDataset.read(format: .rsna, url: noFold) }
         let badCancer = try Self.write("labelled_badcancer.csv", "patient_id,image_id,laterality,view,cancer,fold\n1,2,L,CC,yes,0\n")
         do {
-            _ = try LabelledDataset.read(format: "rsna", url: badCancer)
+            _ = try LabelledDataset.read(format: .rsna, url: badCancer)
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".contains("labelled_badcancer.csv") && "\(error)".contains("row 2"))
@@ -73,14 +73,14 @@ import Testing
             P_00016,4,LEFT,CC,2,mass,OVAL,CIRCUMSCRIBED,3,BENIGN,3,Mass-Test_P_00016_LEFT_CC/1.3.6/000000.dcm,a,b
             P_00017,2,RIGHT,MLO,1,mass,OVAL,CIRCUMSCRIBED,3,BENIGN_WITHOUT_CALLBACK,3,Mass-Test_P_00017_RIGHT_MLO/1.3.6/000000.dcm,a,b
             """)
-        let d = try LabelledDataset.read(format: "cbis", url: url)
+        let d = try LabelledDataset.read(format: .cbis, url: url)
         #expect(d.images.count == 2 && d.images.allSatisfy { $0.split == .test })
         #expect(d.images[0].labels == ["malignancy": 1, "density": 3] && d.images[0].laterality == "L")
         #expect(d.images[1].labels == ["malignancy": 0, "density": 1])
     }
 
     @Test func unknownFormatsAndTasksAreNamed() throws {
-        #expect(throws: InputError.self) { try LabelledDataset.read(format: "embed", url: URL(fileURLWithPath: "/nonexistent")) }
+        #expect(throws: InputError.self) { try LabelledDataset.read(format: .embed, url: URL(fileURLWithPath: "/nonexistent")) }
         #expect(throws: InputError.self) { try ClassificationTask.named("cancerish") }
         #expect(try ClassificationTask.named("Mass") == .mass)
     }

@@ -54,7 +54,7 @@ import Testing
     @Test func multiclassSummaryMatchesScikitLearn() throws {
         let c = try Self.fixture.get().multiclass
         let test = zip(c.truth, c.probabilities).enumerated().map { Prediction(caseID: "\($0)", patientID: "\($0)", label: $1.0, probabilities: $1.1) }
-        let m = try #require(try TaskEvaluation.evaluate(task: .density, level: "breast", test: test, bootstrap: nil).multiclass)
+        let m = try #require(try TaskEvaluation.evaluate(task: .density, level: .breast, test: test, bootstrap: nil).multiclass)
         #expect(abs(m.accuracy - c.accuracy) < 1e-9)
         #expect(abs(m.balancedAccuracy - c.balanced_accuracy) < 1e-9)
         #expect(abs(m.aurocMacro - c.macro_ovr_auroc) < 1e-9)

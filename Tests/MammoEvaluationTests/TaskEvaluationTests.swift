@@ -18,7 +18,7 @@ import Testing
 
     @Test func binaryNumbersMatchThePrimitives() throws {
         let test = Self.binaryCases(200, seed: 1, separation: 0.3), validation = Self.binaryCases(100, seed: 2, separation: 0.3)
-        let ev = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, validation: validation,
+        let ev = try TaskEvaluation.evaluate(task: .mass, level: .image, test: test, validation: validation,
                                              bootstrap: PatientBootstrap(replicates: 200, seed: 3))
         let b = try #require(ev.binary)
         let scores = test.map(\.positiveProbability), labels = test.map { $0.label == 1 }
@@ -36,7 +36,7 @@ import Testing
         #expect(b.roc.first == [0, 0] && b.roc.last == [1, 1] && b.roc.count <= 201)
         #expect(b.calibration.map { $0[2] }.reduce(0, +) == 200)
         // A fixed specificity on validation instead of Youden's.
-        let screening = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, validation: validation,
+        let screening = try TaskEvaluation.evaluate(task: .mass, level: .image, test: test, validation: validation,
                                                     operatingPoint: .specificity(0.9), bootstrap: nil)
         let target = try ThresholdMetrics.threshold(forSpecificity: 0.9, scores: validation.map(\.positiveProbability),
                                                     labels: validation.map { $0.label == 1 })
@@ -44,7 +44,7 @@ import Testing
         #expect(OperatingPoint(parsing: "specificity:0.95") == .specificity(0.95) && OperatingPoint(parsing: "youden") == .youden)
         #expect(OperatingPoint(parsing: "specificity:2") == nil && OperatingPoint(parsing: "best") == nil)
         // Without validation the test-set choice is flagged.
-        let optimistic = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, bootstrap: nil)
+        let optimistic = try TaskEvaluation.evaluate(task: .mass, level: .image, test: test, bootstrap: nil)
         #expect(optimistic.binary!.thresholdRule.contains("optimistic") && optimistic.binary!.aurocBootstrap == nil)
     }
 
@@ -53,33 +53,33 @@ import Testing
         let rows: [(Int, [Double])] = [(0, [0.7, 0.1, 0.1, 0.1]), (0, [0.3, 0.4, 0.2, 0.1]), (1, [0.1, 0.6, 0.2, 0.1]),
                                        (1, [0.2, 0.5, 0.2, 0.1]), (2, [0.1, 0.1, 0.7, 0.1]), (3, [0.1, 0.1, 0.5, 0.3])]
         let test = rows.enumerated().map { Prediction(caseID: "c\($0)", patientID: "p\($0)", label: $1.0, probabilities: $1.1) }
-        let m = try #require(try TaskEvaluation.evaluate(task: .density, level: "breast", test: test, bootstrap: nil).multiclass)
+        let m = try #require(try TaskEvaluation.evaluate(task: .density, level: .breast, test: test, bootstrap: nil).multiclass)
         #expect(m.confusion == [[1, 1, 0, 0], [0, 2, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0]])
         #expect(abs(m.accuracy - 4.0 / 6) < 1e-12 && abs(m.balancedAccuracy - (0.5 + 1 + 1 + 0) / 4) < 1e-12)
         #expect(m.classCounts == [2, 2, 1, 1] && m.aurocPerClass.allSatisfy { $0 != nil })
         let matrix = try ConfusionMatrix(truth: rows.map(\.0), predicted: [0, 1, 1, 1, 2, 2], classes: 4)
         #expect(m.kappaQuadratic == matrix.kappa(.quadratic))
         #expect(throws: MetricError.self) {
-            try TaskEvaluation.evaluate(task: .density, level: "breast", test: [Prediction(caseID: "x", patientID: "p", label: 0, probabilities: [1, 0])])
+            try TaskEvaluation.evaluate(task: .density, level: .breast, test: [Prediction(caseID: "x", patientID: "p", label: 0, probabilities: [1, 0])])
         }
     }
 
     @Test func documentsWriteJSONAndHTML() throws {
         let test = Self.binaryCases(80, seed: 5, separation: 0.4)
-        var ev = try TaskEvaluation.evaluate(task: .mass, level: "image", test: test, bootstrap: nil)
+        var ev = try TaskEvaluation.evaluate(task: .mass, level: .image, test: test, bootstrap: nil)
         ev.binary!.npv = .nan   // undefined values survive the round trip
         let dataset = LabelledDataset(format: "synth", source: "/data/<cohort>", images: [], tasks: [.mass])
         var document = EvaluationDocument(command: "probe", model: "m", modelHash: "00ff", dataset: dataset, configuration: ["seed": "0"],
                                           entries: [EvaluationEntry(name: "probe & co", method: "linear probe", evaluation: ev)])
         let other = test.map { Prediction(caseID: $0.caseID, patientID: $0.patientID, label: $0.label, probabilities: [0.5, 0.5]) }
-        document.comparisons = [try PairedComparison.delong(first: "a", test, second: "flat", other, task: "mass", level: "image")]
+        document.comparisons = [try PairedComparison.delong(first: "a", test, second: "flat", other, task: "mass", level: .image)]
         #expect(document.comparisons![0].aurocSecond == 0.5)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-document-\(getpid())")
         try document.write(to: folder)
         let back = try EvaluationDocument.read(folder.appendingPathComponent("result.json"))
         #expect(back.entries.count == 1 && back.entries[0].evaluation.binary?.auroc == ev.binary?.auroc && back.modelHash == "00ff")
         #expect(back.entries[0].evaluation.binary?.npv.isNaN == true)
-        let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        let html = try String(contentsOf: folder.appendingPathComponent("results.html"), encoding: .utf8)
         #expect(html.contains("probe &amp; co") && html.contains("&lt;cohort&gt;") && html.contains("Paired comparisons"))
         #expect(html.components(separatedBy: "<svg").count - 1 == 3)
     }

@@ -21,12 +21,12 @@ import Torch
         let early = losses.prefix(3).reduce(0, +) / 3, late = losses.suffix(3).reduce(0, +) / 3
         #expect(late < early * 0.8, "loss \(early) -> \(late)")
         let output = URL(fileURLWithPath: config.output)
-        for path in ["final/model.safetensors", "best/config.json", "tokenizer/vocab.txt", "metrics.jsonl", "checkpoints/latest", "report.html"] {
+        for path in ["final/model.safetensors", "best/config.json", "tokenizer/vocab.txt", "metrics.jsonl", "checkpoints/latest", "training.html"] {
             #expect(FileManager.default.fileExists(atPath: output.appendingPathComponent(path).path), "\(path)")
         }
         let lines = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.contains { $0.contains("validation_loss") } && lines.contains { $0.contains("\"image_image\"") })
-        let report = try String(contentsOf: output.appendingPathComponent("report.html"), encoding: .utf8)
+        let report = try String(contentsOf: output.appendingPathComponent("training.html"), encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("Validation loss") && report.contains("<polyline"))
         let pipeline = try MammoClipPipeline(path: output.appendingPathComponent("final"))
         #expect(try pipeline.embed(texts: ["mass in the left breast"]).shape == [1, 64])
@@ -67,13 +67,13 @@ import Torch
 
     /// bfloat16 and float16 (with loss scaling) runs train, keep float32 weights, and float16 saves
     /// its loss scale with the checkpoint.
-    @Test(arguments: ["bf16", "fp16"]) func mixedPrecisionTrains(precision: String) throws {
+    @Test(arguments: [TrainingPrecision.bf16, .fp16]) func mixedPrecisionTrains(precision: TrainingPrecision) throws {
         try TinyCohort.ready.get()
-        var config = TinyCohort.config(output: "precision-\(precision)")
+        var config = TinyCohort.config(output: "precision-\(precision.rawValue)")
         config.training.precision = precision
         config.training.epochs = 1
         let trainer = try Pretrainer(config: config)
-        if precision == "fp16" && Torch.version.hasPrefix("1.") {
+        if precision == .fp16 && Torch.version.hasPrefix("1.") {
             // libtorch 1.x autocasts to float16 on CUDA only: a clear error, not a silent float32 run.
             #expect { try trainer.run() } throws: { "\($0)".contains("bfloat16 on CPU") }
             return
@@ -82,7 +82,7 @@ import Torch
         let state = try trainer.run { losses.append($0.loss) }
         #expect(state.step == trainer.totalSteps && losses.allSatisfy(\.isFinite))
         #expect(trainer.model.namedParameters().allSatisfy { $0.1.dtype == .float32 })
-        if precision == "fp16" {
+        if precision == .fp16 {
             let scaler = try #require(state.gradScaler)
             #expect(scaler.scale > 0 && scaler.scale <= 65536)
             let saved = try JSONDecoder().decode(RunState.self, from: Data(contentsOf: URL(fileURLWithPath: config.output)
@@ -94,21 +94,19 @@ import Torch
         }
     }
 
+    /// An unknown precision fails when the configuration is read, naming the key and the allowed values.
     @Test func unknownPrecisionIsRefused() throws {
-        var config = TinyCohort.config(output: "precision-bad")
-        config.training.precision = "fp8"
-        #expect { _ = try Pretrainer(config: config) } throws: { "\($0)".contains("training.precision") }
+        #expect { _ = try PretrainConfig.load(yaml: nil, overrides: ["training.precision=fp8"]) } throws: {
+            "\($0)".contains("training.precision") && "\($0)".contains("fp32, bf16, fp16")
+        }
     }
 
     /// Locking a tower freezes it except its last K blocks; the projections stay trainable.
     @Test func towerLocking() throws {
         let config = try MammoClipConfig.tiny(vocabularySize: 50)
         let model = try MammoClip(config: config)
-        var t = PretrainConfig.Training()
-        t.lockImage = true
-        t.lockText = true
-        t.unlockedLastLayers = 1
-        try Pretrainer.lockTowers(model, t)
+        try model.lockImageTower(unlockedLastBlocks: 1)
+        try model.lockTextTower(unlockedLastLayers: 1)
         let names = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.0, $0.1.requiresGrad) })
         #expect(names["image_encoder._conv_stem.weight"] == false)
         #expect(names["image_projection.projection.weight"] == true && names["logit_scale"] == true)

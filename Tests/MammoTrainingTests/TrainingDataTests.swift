@@ -5,6 +5,7 @@ import MammoText
 import MammoSynth
 @testable import MammoTraining
 import Testing
+import TestSupport
 import Torch
 @testable import MammoData
 
@@ -15,17 +16,7 @@ enum TinyCohort {
     static var vindr: URL { root.appendingPathComponent("cohort/vindr/finding_annotations.csv") }
     static var images: URL { root.appendingPathComponent("prepared/images") }
 
-    static let ready: Result<Void, Error> = Result {
-        var config = SynthConfig(patients: 12, seed: 3)
-        config.rows = 128
-        config.columns = 80
-        config.prevalence = 3
-        _ = try CohortGenerator(config: config, directory: root.appendingPathComponent("cohort")).run(jobs: 2)
-        var preprocessor = Preprocessor(outputDirectory: root.appendingPathComponent("prepared"), profile: .mammoclip, width: 40, height: 64)
-        preprocessor.keepFileNames = true
-        let inputs = try Preprocessor.inputs(root.appendingPathComponent("cohort/dicom"))
-        _ = try preprocessor.run(inputs, jobs: 2) { _, _ in }
-    }
+    static let ready: Result<Void, Error> = Result { try PreparedCohort.make(at: root, patients: 12, seed: 3) }
 
     /// A configuration for tiny fast runs on this cohort.
     static func config(output: String) -> PretrainConfig {
@@ -195,7 +186,11 @@ enum TinyCohort {
         let wideConfig = try Pretrainer.modelConfig(wide.model, vocabularySize: 300)
         #expect(wideConfig.image.efficientNet.widthCoefficient == 0.5 && wideConfig.image.efficientNet.depthCoefficient == 0.5)
         #expect(wideConfig.image.efficientNet.variant == "custom" && wideConfig.image.efficientNet.roundFilters(32) == 16)
-        for bad in ["model.text_layers=-1", "model.text_pooling=max", "model.image_width_coefficient=0", "model.image_depth_coefficient=-1"] {
+        // An unknown pooling fails when the configuration is read, with the allowed values.
+        #expect { _ = try PretrainConfig.load(yaml: nil, overrides: ["model.text_pooling=max"]) } throws: {
+            "\($0)".contains("model.text_pooling") && "\($0)".contains("eos")
+        }
+        for bad in ["model.text_layers=-1", "model.image_width_coefficient=0", "model.image_depth_coefficient=-1"] {
             let config = try PretrainConfig.load(yaml: nil, overrides: [bad])
             #expect(throws: TrainingError.self) { try Pretrainer.modelConfig(config.model, vocabularySize: 300) }
         }
@@ -285,7 +280,7 @@ enum TinyCohort {
         for name in names { fullBatches += keys.filter { $0 == name }.count / 8 }
         #expect(pure.count >= fullBatches)
         let sample = BreastImageText(patientID: "P", laterality: "L", cc: [], mlo: [], other: [], texts: [], paraphrases: [], density: "C")
-        #expect(BatchComposition.key(sample, by: ["laterality", "density"]) == "L/C")
-        #expect(BatchComposition.key(sample, by: ["density"]) == "C")
+        #expect(BatchComposition.key(sample, by: [.laterality, .density]) == "L/C")
+        #expect(BatchComposition.key(sample, by: [.density]) == "C")
     }
 }

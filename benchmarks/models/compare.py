@@ -30,36 +30,41 @@ def deterministic_weights(module, seed=1000):
     fixtures.deterministic_weights(module, seed)
 
 
-def worker(name, iterations, dump):
+def worker(name, iterations, dump, device="cpu"):
     if name.startswith("b5"):
         from efficientnet_pytorch import EfficientNet
         # The Mammo-CLIP image tower: features, average pooling (the unused _fc sorts last, so the
         # reproducible weights of every other key are the same as MammoFM's).
         model = EfficientNet.from_name("efficientnet-b5")
         deterministic_weights(model)
-        model.eval()
+        model.eval().to(device)
         torch.manual_seed(7)
-        images = torch.randn(4 if name.endswith("b4") else 1, 3, 1520, 912)
+        images = torch.randn(4 if name.endswith("b4") else 1, 3, 1520, 912).to(device)
         run = lambda: model._avg_pooling(model.extract_features(images)).flatten(1)
     else:
         from transformers import BertConfig, BertModel
         model = BertModel(BertConfig(vocab_size=28996))
         deterministic_weights(model)
-        model.eval()
+        model.eval().to(device)
         torch.manual_seed(7)
         ids = torch.randint(1000, 28996, (8, 256))
         mask = torch.ones(8, 256, dtype=torch.long)
         mask[4:, 200:] = 0
+        ids, mask = ids.to(device), mask.to(device)
         run = lambda: model(input_ids=ids, attention_mask=mask).last_hidden_state
+    # On a GPU a timing ends when the device has finished, as MammoFM's does (it reads one value back).
+    sync = (lambda: torch.cuda.synchronize()) if device.startswith("cuda") else (lambda: None)
     with torch.inference_mode():
         first = run()
+        sync()
         times = []
         for _ in range(iterations):
             start = time.perf_counter_ns()
             run()
+            sync()
             times.append((time.perf_counter_ns() - start) / 1e6)
     if dump:
-        torch.save(first.clone(), dump)
+        torch.save(first.clone().cpu(), dump)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak}))
 
@@ -70,16 +75,17 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--iterations", type=int, default=3)
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (both sides)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--dump", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.worker:
-        worker(args.worker, args.iterations, args.dump)
+        worker(args.worker, args.iterations, args.dump, args.device)
         return
     if not args.swift_binary:
         parser.error("--swift-binary is required")
-    common = ["--threads", str(args.threads), "--iterations", str(args.iterations)]
+    common = ["--threads", str(args.threads), "--iterations", str(args.iterations), "--device", args.device]
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name in args.workloads.split(","):
@@ -92,7 +98,7 @@ def main():
             difference = (a.double() - b.double()).abs().max().item() if a.shape == b.shape else float("inf")
             rows.append((name, swift, python, difference))
             print(f"done {name}", file=sys.stderr)
-    print(f"model benchmark: libtorch {torch.__version__}, {args.threads} threads, median of {args.iterations} after one warm-up, "
+    print(f"model benchmark: libtorch {torch.__version__} on {args.device}, {args.threads} threads, median of {args.iterations} after one warm-up, "
           "fresh process per workload and side; ratio = PyTorch time / MammoFM time")
     print(f"{'workload':18} {'MammoFM ms':>11} {'PyTorch ms':>11} {'ratio':>6} {'MammoFM MB':>11} {'PyTorch MB':>11} {'max abs diff':>13}")
     for name, s, p, d in rows:

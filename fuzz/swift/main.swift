@@ -65,7 +65,7 @@ enum Reader: String, CaseIterable {
                 _ = try GrayscaleImage.readPNG(url).tensor()
             case .csv:
                 var outcomes: [String] = []
-                for format in ["vindr", "rsna", "cbis", "embed"] {
+                for format: DatasetFormat in [.vindr, .rsna, .cbis, .embed] {
                     do { _ = try LabelledDataset.read(format: format, url: url); outcomes.append("ok") } catch { outcomes.append(Self.kind(error)) }
                 }
                 do { _ = try ImageTextDataset.mammoClipCSV(url, imageRoot: url.deletingLastPathComponent(), splits: ["train"]) } catch {

@@ -31,7 +31,7 @@ enum {
     CT_BFLOAT16 = 15
 };
 /* Device types, numbered as c10::DeviceType. */
-enum { CT_CPU = 0, CT_CUDA = 1 };
+enum { CT_CPU = 0, CT_CUDA = 1, CT_META = 14 };
 /* Loss reductions, as at::Reduction. */
 enum { CT_REDUCTION_NONE = 0, CT_REDUCTION_MEAN = 1, CT_REDUCTION_SUM = 2 };
 
@@ -66,17 +66,21 @@ void ct_autocast_exit(void *state);
 bool ct_autocast_enabled(int device_type);
 
 /* ---- creation ---- */
+/* Every creation function takes the device (type as CT_CPU/CT_CUDA/CT_META, index or -1) it creates on;
+   data from the host is copied to it. */
 ct_status ct_from_data(const void *data, const int64_t *shape, int ndim, int dtype, ct_tensor *out);
 ct_status ct_full(const int64_t *shape, int ndim, double value, int dtype, int device, int index,
                   ct_tensor *out);
-ct_status ct_scalar_tensor(double value, int dtype, ct_tensor *out);
+ct_status ct_scalar_tensor(double value, int dtype, int device, int index, ct_tensor *out);
 ct_status ct_randn(const int64_t *shape, int ndim, int dtype, int device, int index, ct_tensor *out);
 ct_status ct_rand(const int64_t *shape, int ndim, int dtype, int device, int index, ct_tensor *out);
-ct_status ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, ct_tensor *out);
-ct_status ct_randperm(int64_t n, ct_tensor *out);
-ct_status ct_arange(double start, double end, double step, int dtype, ct_tensor *out);
-ct_status ct_linspace(double start, double end, int64_t steps, int dtype, ct_tensor *out);
-ct_status ct_eye(int64_t n, int dtype, ct_tensor *out);
+ct_status ct_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, int device, int index,
+                     ct_tensor *out);
+ct_status ct_randperm(int64_t n, int device, int index, ct_tensor *out);
+ct_status ct_arange(double start, double end, double step, int dtype, int device, int index, ct_tensor *out);
+ct_status ct_linspace(double start, double end, int64_t steps, int dtype, int device, int index,
+                      ct_tensor *out);
+ct_status ct_eye(int64_t n, int dtype, int device, int index, ct_tensor *out);
 
 /* ---- inspection and data ---- */
 int ct_ndim(ct_tensor t);

@@ -9,17 +9,15 @@ extension LabelledDataset {
     /// official split, RSNA folds 1+2 for training and fold 0 for testing, CBIS-DDSM's Training/Test
     /// files, the cohort's own train/validation/test; EMBED has none, so 20% of its patients (seeded
     /// hash) are the test split.
-    public static func read(format: String, url: URL) throws -> LabelledDataset {
-        switch format.lowercased() {
-        case "vindr": return try vindr(url)
-        case "rsna": return try rsna(url)
-        case "cbis": return try cbis(url)
-        case "synth": return try synth(url)
-        case "embed": return try EmbedJoin.read(url).dataset
-        case "mammoclip":
+    public static func read(format: DatasetFormat, url: URL) throws -> LabelledDataset {
+        switch format {
+        case .vindr: return try vindr(url)
+        case .rsna: return try rsna(url)
+        case .cbis: return try cbis(url)
+        case .synth: return try synth(url)
+        case .embed: return try EmbedJoin.read(url).dataset
+        case .mammoclip:
             throw InputError.badInput("mammoclip files hold reports, not classification labels: use vindr, rsna, cbis, embed or synth")
-        default:
-            throw InputError.badInput("unknown dataset format '\(format)'; use vindr, rsna, cbis, embed or synth")
         }
     }
 

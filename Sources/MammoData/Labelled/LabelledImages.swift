@@ -1,5 +1,11 @@
 import Foundation
 
+/// Where predictions are scored: per image, per breast (the mean over its views) or per exam (the
+/// highest of its breasts; binary tasks only).
+public enum ScoringLevel: String, Codable, CaseIterable, Sendable {
+    case image, breast, exam
+}
+
 /// A classification target of the downstream protocol: binary (two classes, the second positive) or
 /// multi-class (density A-D).
 public struct ClassificationTask: Codable, Hashable, Sendable {
@@ -22,7 +28,7 @@ public struct ClassificationTask: Codable, Hashable, Sendable {
 
     /// Levels scored by default: image-level findings per image and per breast (mean over views),
     /// breast-level tasks per breast (the reference's RSNA protocol).
-    public var defaultLevels: [String] { level == .image ? ["image", "breast"] : ["breast"] }
+    public var defaultLevels: [ScoringLevel] { level == .image ? [.image, .breast] : [.breast] }
 
     /// A VinDr "Mass" finding in the image.
     public static let mass = ClassificationTask(name: "mass", classes: ["no mass", "mass"], level: .image)

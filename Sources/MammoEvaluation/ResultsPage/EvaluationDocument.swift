@@ -26,7 +26,7 @@ public struct PairedComparison: Codable, Sendable {
     public var first: String
     public var second: String
     public var task: String
-    public var level: String
+    public var level: ScoringLevel
     public var aurocFirst: Double
     public var aurocSecond: Double
     public var difference: Double
@@ -34,7 +34,7 @@ public struct PairedComparison: Codable, Sendable {
     public var pValue: Double
 
     /// Compares two prediction lists over the same cases (matched by case id).
-    public static func delong(first: String, _ a: [Prediction], second: String, _ b: [Prediction], task: String, level: String) throws -> PairedComparison {
+    public static func delong(first: String, _ a: [Prediction], second: String, _ b: [Prediction], task: String, level: ScoringLevel) throws -> PairedComparison {
         let other = Dictionary(b.map { ($0.caseID, $0) }, uniquingKeysWith: { x, _ in x })
         guard a.count == b.count, a.allSatisfy({ other[$0.caseID] != nil }) else {
             throw MetricError.invalidInput("a paired comparison needs predictions for the same cases (\(a.count) and \(b.count) given)")
@@ -97,11 +97,11 @@ public struct EvaluationDocument: Codable, Sendable {
         return encoder
     }
 
-    /// Writes `result.json` and `report.html` into `directory` (each atomically: temporary file, then
+    /// Writes `result.json` and `results.html` into `directory` (each atomically: temporary file, then
     /// rename). The folder must be new, empty or a MammoFM results folder; other files there are kept.
     public func write(to directory: URL) throws {
         try OutputFolder.claim(directory, as: .results)
         try writeAtomically(Self.jsonEncoder().encode(self), to: directory.appendingPathComponent("result.json"))
-        try writeAtomically(Data(EvaluationHTML.render(self).utf8), to: directory.appendingPathComponent("report.html"))
+        try writeAtomically(Data(EvaluationHTML.render(self).utf8), to: directory.appendingPathComponent("results.html"))
     }
 }

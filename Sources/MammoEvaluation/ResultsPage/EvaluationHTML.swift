@@ -1,6 +1,6 @@
 import Foundation
 
-/// report.html of an evaluation: provenance, one summary table, then per entry the ROC curve,
+/// results.html of an evaluation: provenance, one summary table, then per entry the ROC curve,
 /// reliability diagram and confusion matrix (binary) or confusion matrix (multi-class), as inline SVG.
 public enum EvaluationHTML {
     static func e(_ text: String) -> String { ReportCharts.escape(text) }
@@ -29,7 +29,7 @@ public enum EvaluationHTML {
             html += "<h2>Paired comparisons (DeLong)</h2>\n<table><tr><th>first</th><th>second</th><th>task</th><th>level</th><th>AUROC first</th>"
                 + "<th>AUROC second</th><th>difference</th><th>z</th><th>p</th></tr>\n"
             for c in comparisons {
-                html += "<tr><td>\(e(c.first))</td><td>\(e(c.second))</td><td>\(e(c.task))</td><td>\(e(c.level))</td><td>\(f(c.aurocFirst))</td>"
+                html += "<tr><td>\(e(c.first))</td><td>\(e(c.second))</td><td>\(e(c.task))</td><td>\(e(c.level.rawValue))</td><td>\(f(c.aurocFirst))</td>"
                     + "<td>\(f(c.aurocSecond))</td><td>\(f(c.difference))</td><td>\(String(format: "%.2f", c.z))</td><td>\(String(format: "%.4g", c.pValue))</td></tr>\n"
             }
             html += "</table>\n"
@@ -47,11 +47,11 @@ public enum EvaluationHTML {
         for entry in entries {
             let ev = entry.evaluation
             if let b = ev.binary {
-                html += "<tr><td>\(e(entry.name))</td><td>\(e(ev.task.name))</td><td>\(e(ev.level))</td><td>\(b.cases) (\(b.positives))</td>"
+                html += "<tr><td>\(e(entry.name))</td><td>\(e(ev.task.name))</td><td>\(e(ev.level.rawValue))</td><td>\(b.cases) (\(b.positives))</td>"
                     + "<td><b>\(f(b.auroc))</b></td><td>\(interval(b.aurocDeLong))</td><td>\(interval(b.aurocBootstrap))</td><td>\(f(b.auprc))</td>"
                     + "<td>\(f(b.sensitivity))</td><td>\(f(b.specificity))</td><td>\(f(b.accuracy))</td><td></td><td>\(f(b.expectedCalibrationError))</td></tr>\n"
             } else if let m = ev.multiclass {
-                html += "<tr><td>\(e(entry.name))</td><td>\(e(ev.task.name))</td><td>\(e(ev.level))</td><td>\(m.cases)</td>"
+                html += "<tr><td>\(e(entry.name))</td><td>\(e(ev.task.name))</td><td>\(e(ev.level.rawValue))</td><td>\(m.cases)</td>"
                     + "<td><b>\(f(m.aurocMacro))</b> (macro)</td><td></td><td></td><td></td><td></td><td></td>"
                     + "<td>\(f(m.accuracy)) \(interval(m.accuracyBootstrap))</td><td>\(f(m.kappaQuadratic)) \(interval(m.kappaQuadraticBootstrap))</td><td></td></tr>\n"
             }

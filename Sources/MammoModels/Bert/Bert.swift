@@ -2,7 +2,7 @@ import Foundation
 import Torch
 
 /// How a sequence of token states becomes one vector.
-public enum TextPooling: String, Codable, Sendable, CaseIterable {
+public enum TextPooling: String, ConfigChoice {
     /// The state of the last real token (index `attention_mask.sum() - 1`, the [SEP]): Mammo-CLIP's default.
     case eos
     /// The state of the first token ([CLS]).
@@ -44,7 +44,7 @@ final class BertEmbeddings: Module {
         register("dropout", dropout)
     }
     func forward(_ ids: Tensor, tokenTypes: Tensor) throws -> Tensor {
-        let positions = try Tensor.arange(0, Double(ids.size(1))).unsqueeze(0)
+        let positions = try Tensor.arange(0, Double(ids.size(1)), device: ids.device).unsqueeze(0)
         let sum = try wordEmbeddings(ids) + tokenTypeEmbeddings(tokenTypes) + positionEmbeddings(positions)
         return try dropout(layerNorm(sum))
     }
@@ -104,7 +104,7 @@ final class BertAttention: Module {
 
 final class BertIntermediate: Module {
     let dense: Linear
-    let activation: String
+    let activation: BertActivation
     init(_ c: BertConfig) throws {
         dense = try Linear(c.hiddenSize, c.intermediateSize)
         activation = c.hiddenAct
@@ -114,9 +114,9 @@ final class BertIntermediate: Module {
     func forward(_ x: Tensor) throws -> Tensor {
         let h = try dense(x)
         switch activation {
-        case "relu": return try h.relu()
-        case "gelu_new", "gelu_pytorch_tanh": return try h.gelu(approximateTanh: true)
-        default: return try h.gelu()
+        case .relu: return try h.relu()
+        case .geluNew, .geluPytorchTanh: return try h.gelu(approximateTanh: true)
+        case .gelu: return try h.gelu()
         }
     }
 }
@@ -182,8 +182,8 @@ public final class BertModel: Module {
         guard inputIds.size(1) <= config.maxPositionEmbeddings else {
             throw ModelError.invalidInput("sequence of \(inputIds.size(1)) tokens exceeds the model's \(config.maxPositionEmbeddings) positions")
         }
-        let mask = try attentionMask ?? Tensor.ones(inputIds.shape, dtype: .int64)
-        let types = try tokenTypeIds ?? Tensor.zeros(inputIds.shape, dtype: .int64)
+        let mask = try attentionMask ?? Tensor.ones(inputIds.shape, dtype: .int64, device: inputIds.device)
+        let types = try tokenTypeIds ?? Tensor.zeros(inputIds.shape, dtype: .int64, device: inputIds.device)
         var x = try embeddings.forward(inputIds, tokenTypes: types)
         // (1 - mask) * finfo.min, as transformers builds the extended attention mask.
         let additive = try ((1 - mask.to(x.dtype)) * Double(-Float.greatestFiniteMagnitude)).view([x.size(0), 1, 1, x.size(1)])

@@ -1,4 +1,5 @@
 import Foundation
+import Torch
 
 /// A BERT configuration, read from a Hugging Face `config.json` (unknown fields are ignored).
 public struct BertConfig: Codable, Equatable, Sendable {
@@ -10,7 +11,7 @@ public struct BertConfig: Codable, Equatable, Sendable {
     public var maxPositionEmbeddings: Int
     public var typeVocabSize: Int
     public var layerNormEps: Double
-    public var hiddenAct: String
+    public var hiddenAct: BertActivation
     public var hiddenDropoutProb: Double
     public var attentionProbsDropoutProb: Double
     public var padTokenId: Int
@@ -25,7 +26,7 @@ public struct BertConfig: Codable, Equatable, Sendable {
 
     public init(vocabSize: Int, hiddenSize: Int = 768, numHiddenLayers: Int = 12, numAttentionHeads: Int = 12,
                 intermediateSize: Int = 3072, maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2,
-                layerNormEps: Double = 1e-12, hiddenAct: String = "gelu", hiddenDropoutProb: Double = 0.1,
+                layerNormEps: Double = 1e-12, hiddenAct: BertActivation = .gelu, hiddenDropoutProb: Double = 0.1,
                 attentionProbsDropoutProb: Double = 0.1, padTokenId: Int = 0) {
         self.vocabSize = vocabSize
         self.hiddenSize = hiddenSize
@@ -53,7 +54,7 @@ public struct BertConfig: Codable, Equatable, Sendable {
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? base.maxPositionEmbeddings
         typeVocabSize = try c.decodeIfPresent(Int.self, forKey: .typeVocabSize) ?? base.typeVocabSize
         layerNormEps = try c.decodeIfPresent(Double.self, forKey: .layerNormEps) ?? base.layerNormEps
-        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? base.hiddenAct
+        hiddenAct = try c.decodeIfPresent(BertActivation.self, forKey: .hiddenAct) ?? base.hiddenAct
         hiddenDropoutProb = try c.decodeIfPresent(Double.self, forKey: .hiddenDropoutProb) ?? base.hiddenDropoutProb
         attentionProbsDropoutProb = try c.decodeIfPresent(Double.self, forKey: .attentionProbsDropoutProb) ?? base.attentionProbsDropoutProb
         padTokenId = try c.decodeIfPresent(Int.self, forKey: .padTokenId) ?? base.padTokenId
@@ -72,8 +73,14 @@ public struct BertConfig: Codable, Equatable, Sendable {
         guard hiddenSize > 0, numAttentionHeads > 0, hiddenSize % numAttentionHeads == 0 else {
             throw ModelError.invalidConfiguration("hidden size \(hiddenSize) is not divisible by \(numAttentionHeads) attention heads")
         }
-        guard ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenAct) else {
-            throw ModelError.invalidConfiguration("unsupported BERT activation '\(hiddenAct)'")
-        }
     }
+}
+
+/// The feed-forward activation of a BERT layer (`hidden_act` of a Hugging Face config); another
+/// name fails when the config is read, with these listed.
+public enum BertActivation: String, ConfigChoice {
+    case gelu
+    /// The tanh approximation, under both of its Hugging Face names.
+    case geluNew = "gelu_new", geluPytorchTanh = "gelu_pytorch_tanh"
+    case relu
 }

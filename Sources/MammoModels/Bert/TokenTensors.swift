@@ -17,4 +17,15 @@ public struct TokenTensors: @unchecked Sendable {
         attentionMask = try tensor(\.attentionMask)
         typeIds = try tensor(\.typeIds)
     }
+
+    init(ids: Tensor, attentionMask: Tensor, typeIds: Tensor) {
+        self.ids = ids
+        self.attentionMask = attentionMask
+        self.typeIds = typeIds
+    }
+
+    /// The same tokens on `device`.
+    public func to(device: Device) throws -> TokenTensors {
+        TokenTensors(ids: try ids.to(device: device), attentionMask: try attentionMask.to(device: device), typeIds: try typeIds.to(device: device))
+    }
 }

@@ -96,7 +96,7 @@ public final class BatchNorm2d: Module, UnaryLayer {
         guard x.rank == 4, x.size(1) == runningMean.size(0) else {
             throw TorchError.invalidArgument("BatchNorm2d(\(runningMean.size(0))) expects N x \(runningMean.size(0)) x H x W, got \(x.shape)")
         }
-        if isTraining { try batchesTracked.add_(try Tensor.ones([], dtype: .int64)) }
+        if isTraining { try batchesTracked.add_(try Tensor.ones([], dtype: .int64, device: batchesTracked.device)) }
         return try Functional.batchNorm(x, weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar,
                                         training: isTraining, momentum: momentum, eps: eps)
     }

@@ -1,46 +1,47 @@
-import ArgumentParser
 import CSystem
 import Foundation
-import Torch
 
-/// How `pretrain` spreads over processes, the way torchrun does: `--nproc-per-node` starts that many
-/// ranks on this machine; with `--nnodes`, the same command on every machine (its own `--node-rank`,
-/// one shared `--master-addr` and `--master-port`) makes one run of nodes x processes ranks.
-struct LaunchOptions: ParsableArguments {
-    @Option(help: "Start this many data-parallel training processes on this machine (Gloo process group).")
-    var nprocPerNode: Int?
-    @Option(help: "Machines taking part (with --nproc-per-node).") var nnodes = 1
-    @Option(help: "This machine's number, 0..<nnodes (with --nproc-per-node).") var nodeRank = 0
-    @Option(help: "Address of node 0, where the ranks meet (default 127.0.0.1 on one machine).") var masterAddr: String?
-    @Option(help: "TCP port on node 0 where the ranks meet (default: a free port on one machine).") var masterPort: Int?
+/// How a data-parallel run spreads over processes, the way torchrun does: `processesPerNode` ranks
+/// on this machine; with `nodes` > 1, the same command on every machine (its own `nodeRank`, one
+/// shared `masterAddress` and `masterPort`) makes one run of nodes x processes ranks.
+public struct LaunchPlan: Sendable, Equatable {
+    public var processesPerNode: Int
+    public var nodes = 1
+    public var nodeRank = 0
+    /// Node 0's address, where the ranks meet (default 127.0.0.1 on one machine).
+    public var masterAddress: String?
+    /// Node 0's TCP port (default: a free port on one machine).
+    public var masterPort: Int?
 
-    func validate() throws {
-        if let nprocPerNode, nprocPerNode < 1 { throw ValidationError("--nproc-per-node must be at least 1, got \(nprocPerNode)") }
-        guard nnodes >= 1, (0..<nnodes).contains(nodeRank) else {
-            throw ValidationError("--node-rank must be in 0..<--nnodes, got node rank \(nodeRank) of \(nnodes)")
+    public init(processesPerNode: Int) { self.processesPerNode = processesPerNode }
+
+    /// Refuses plans no launch can carry out.
+    public func validate() throws {
+        guard processesPerNode >= 1 else { throw RankError.launch("the processes per node must be at least 1, got \(processesPerNode)") }
+        guard nodes >= 1, (0..<nodes).contains(nodeRank) else {
+            throw RankError.launch("the node rank must be in 0..<nodes, got node rank \(nodeRank) of \(nodes)")
         }
-        if nnodes > 1 || nodeRank != 0 || masterAddr != nil || masterPort != nil, nprocPerNode == nil {
-            throw ValidationError("--nnodes, --node-rank, --master-addr and --master-port go with --nproc-per-node")
+        if nodes > 1, masterAddress == nil || masterPort == nil {
+            throw RankError.launch("with \(nodes) nodes, every machine needs the same master address and port (node 0's)")
         }
-        if nnodes > 1, masterAddr == nil || masterPort == nil {
-            throw ValidationError("with --nnodes \(nnodes), every machine needs the same --master-addr and --master-port (node 0's)")
-        }
-        if let masterPort, !(1...65535).contains(masterPort) { throw ValidationError("--master-port must be in 1...65535, got \(masterPort)") }
+        if let masterPort, !(1...65535).contains(masterPort) { throw RankError.launch("the master port must be in 1...65535, got \(masterPort)") }
     }
 }
 
 /// Starts this machine's ranks as child processes of this executable and waits for them; when one
 /// fails the others are stopped. Each child learns its place from the environment torchrun sets
 /// (RANK, LOCAL_RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) and dies with the launcher.
-enum RankLauncher {
-    static func run(arguments: [String], options: LaunchOptions) throws {
-        let local = options.nprocPerNode ?? 1
-        let worldSize = local * options.nnodes
-        let address = options.masterAddr ?? "127.0.0.1"
+public enum RankLauncher {
+    /// Runs `arguments` (this executable's command line for one rank) as every rank of this node.
+    public static func run(arguments: [String], plan options: LaunchPlan) throws {
+        try options.validate()
+        let local = options.processesPerNode
+        let worldSize = local * options.nodes
+        let address = options.masterAddress ?? "127.0.0.1"
         let port: Int
         if let chosen = options.masterPort { port = chosen } else {
             port = Int(csys_free_tcp_port())
-            guard port > 0 else { throw RankError.launch("cannot find a free TCP port for the ranks to meet; pass --master-port") }
+            guard port > 0 else { throw RankError.launch("cannot find a free TCP port for the ranks to meet; give a master port") }
         }
         guard let executable = Bundle.main.executableURL else { throw RankError.launch("cannot locate this executable to start the ranks") }
         var children: [(rank: Int, process: Process)] = []
@@ -81,14 +82,14 @@ enum RankLauncher {
 
 /// This process's place in a data-parallel run, from the environment a launcher (this one, torchrun,
 /// or a cluster scheduler's script) sets.
-struct RankEnvironment {
-    let rank: Int
-    let worldSize: Int
-    let masterAddress: String
-    let masterPort: Int
+public struct RankEnvironment: Sendable {
+    public let rank: Int
+    public let worldSize: Int
+    public let masterAddress: String
+    public let masterPort: Int
 
     /// nil when WORLD_SIZE is unset or 1 (one process).
-    static func current(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RankEnvironment? {
+    public static func current(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RankEnvironment? {
         guard let text = environment["WORLD_SIZE"] else { return nil }
         guard let worldSize = Int(text), worldSize >= 1 else { throw RankError.environment("WORLD_SIZE must be a positive integer, got '\(text)'") }
         guard worldSize > 1 else { return nil }
@@ -104,14 +105,14 @@ struct RankEnvironment {
     }
 
     /// Ties this process's life to the launcher that started it, if any: killed with it, never orphaned.
-    func followLauncher(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public func followLauncher(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard let text = environment["MAMMOFM_LAUNCHER_PID"], let launcher = Int32(text) else { return }
         if csys_die_with_parent(launcher) == 0 { exit(1) }
     }
 
     /// Meets the other ranks (rank 0 serves the rendezvous store) and returns the process group. Every
     /// collective waits at most MAMMOFM_DISTRIBUTED_TIMEOUT seconds (default 1800, PyTorch's).
-    func joinGroup(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ProcessGroup {
+    public func joinGroup(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ProcessGroup {
         let text = environment["MAMMOFM_DISTRIBUTED_TIMEOUT"] ?? "1800"
         guard let timeout = Double(text), timeout > 0 else {
             throw RankError.environment("MAMMOFM_DISTRIBUTED_TIMEOUT must be a positive number of seconds, got '\(text)'")
@@ -127,13 +128,13 @@ struct RankEnvironment {
     }
 }
 
-enum RankError: Error, CustomStringConvertible {
+public enum RankError: Error, CustomStringConvertible {
     case launch(String)
     case environment(String)
     /// An error of one rank, named by it.
     case onRank(Int, Int, any Error)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .launch(let reason): return "data-parallel launch: \(reason)"
         case .environment(let reason): return "data-parallel environment: \(reason)"
