@@ -17,12 +17,13 @@ build: setup
 release: setup
 	$(SWIFT) build -c release $(BUILD_FLAGS)
 
-# The suite, the README's quick start run as a new user would, then the fuzz step: the regression
-# corpus and 10 s of mutations per reader.
+# The suite, the examples of README.md (its quick start) and docs/cli.md run in order as a new user
+# would, then the fuzz step: the regression corpus and 10 s of mutations per reader.
 test: setup
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
 	bash scripts/run-doc-examples.sh README.md "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
+	bash scripts/run-doc-examples.sh docs/cli.md "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 	bash fuzz/fuzz.sh "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm-fuzz" 10
 
 # Everything built, then the engine and model tests and the meta-device test: what a second libtorch

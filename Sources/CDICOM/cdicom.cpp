@@ -126,15 +126,25 @@ std::string trim(std::string s) {
 
 const gdcm::DataSet &dataset(cdicom_file f) { return f->reader->GetFile().GetDataSet(); }
 
+// The element (group, element) of `ds`, or nullptr when it is absent (or empty, unless `allow_empty`).
+const gdcm::DataElement *element_of(const gdcm::DataSet &ds, uint16_t group, uint16_t element, bool allow_empty = false) {
+    gdcm::Tag tag(group, element);
+    if (!ds.FindDataElement(tag)) return nullptr;
+    const gdcm::DataElement &de = ds.GetDataElement(tag);
+    return de.IsEmpty() && !allow_empty ? nullptr : &de;
+}
+
 // Keeps the sequence alive while its items are read (an implicit-VR sequence is parsed on demand and
 // would otherwise dangle).
 gdcm::SmartPointer<gdcm::SequenceOfItems> sequence(cdicom_file f, uint16_t sg, uint16_t se) {
-    const gdcm::DataSet &ds = dataset(f);
-    gdcm::Tag tag(sg, se);
-    if (!ds.FindDataElement(tag)) return nullptr;
-    const gdcm::DataElement &de = ds.GetDataElement(tag);
-    if (de.IsEmpty()) return nullptr;
-    return de.GetValueAsSQ();
+    const gdcm::DataElement *de = element_of(dataset(f), sg, se);
+    return de ? de->GetValueAsSQ() : nullptr;
+}
+
+// The data set of item `item` (from 0) of sequence (sg, se), or nullptr; `sq` keeps it alive.
+const gdcm::DataSet *item_of(const gdcm::SmartPointer<gdcm::SequenceOfItems> &sq, int item) {
+    if (!sq || item < 0 || static_cast<size_t>(item) >= sq->GetNumberOfItems()) return nullptr;
+    return &sq->GetItem(static_cast<size_t>(item) + 1).GetNestedDataSet();
 }
 
 std::string element_text(cdicom_file f, const gdcm::DataElement &de) {
@@ -430,12 +440,8 @@ void cdicom_set_jpeg2000_threads(int threads) { jpeg2000_threads.store(threads <
 
 long cdicom_string(cdicom_file f, uint16_t group, uint16_t element, char *buf, size_t len) {
     try {
-        const gdcm::DataSet &ds = dataset(f);
-        gdcm::Tag tag(group, element);
-        if (!ds.FindDataElement(tag)) return -1;
-        const gdcm::DataElement &de = ds.GetDataElement(tag);
-        if (de.IsEmpty()) return -1;
-        return write_text(element_text(f, de), buf, len);
+        const gdcm::DataElement *de = element_of(dataset(f), group, element);
+        return de ? write_text(element_text(f, *de), buf, len) : -1;
     } catch (...) {
         return -1;
     }
@@ -454,13 +460,9 @@ long cdicom_item_string(cdicom_file f, uint16_t sg, uint16_t se, int item, uint1
                         size_t len) {
     try {
         auto sq = sequence(f, sg, se);
-        if (!sq || item < 0 || static_cast<size_t>(item) >= sq->GetNumberOfItems()) return -1;
-        const gdcm::DataSet &nested = sq->GetItem(static_cast<size_t>(item) + 1).GetNestedDataSet();
-        gdcm::Tag tag(group, element);
-        if (!nested.FindDataElement(tag)) return -1;
-        const gdcm::DataElement &de = nested.GetDataElement(tag);
-        if (de.IsEmpty()) return -1;
-        return write_text(element_text(f, de), buf, len);
+        const gdcm::DataSet *nested = item_of(sq, item);
+        const gdcm::DataElement *de = nested ? element_of(*nested, group, element) : nullptr;
+        return de ? write_text(element_text(f, *de), buf, len) : -1;
     } catch (...) {
         return -1;
     }
@@ -470,11 +472,10 @@ long cdicom_item_bytes(cdicom_file f, uint16_t sg, uint16_t se, int item, uint16
                        size_t len, char vr[3]) {
     try {
         auto sq = sequence(f, sg, se);
-        if (!sq || item < 0 || static_cast<size_t>(item) >= sq->GetNumberOfItems()) return -1;
-        const gdcm::DataSet &nested = sq->GetItem(static_cast<size_t>(item) + 1).GetNestedDataSet();
-        gdcm::Tag tag(group, element);
-        if (!nested.FindDataElement(tag)) return -1;
-        const gdcm::DataElement &de = nested.GetDataElement(tag);
+        const gdcm::DataSet *nested = item_of(sq, item);
+        const gdcm::DataElement *found = nested ? element_of(*nested, group, element, true) : nullptr;
+        if (found == nullptr) return -1;
+        const gdcm::DataElement &de = *found;
         const gdcm::ByteValue *bv = de.GetByteValue();
         if (bv == nullptr) return -1;
         std::string name = gdcm::VR::GetVRString(de.GetVR());

@@ -10,7 +10,13 @@ public struct SmokeTraining: Sendable {
     public var seed: UInt64 = 0
     public var device: Device = .cpu
 
-    public init() {}
+    public init(steps: Int = 60, batchSize: Int = 32, size: Int = 32, seed: UInt64 = 0, device: Device = .cpu) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.size = size
+        self.seed = seed
+        self.device = device
+    }
 
     /// What a run showed.
     public struct Outcome: Sendable {

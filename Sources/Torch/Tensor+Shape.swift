@@ -15,16 +15,10 @@ extension Tensor {
     }
 
     /// The same elements in a new shape (one dimension may be -1); copies only when it must.
-    public func reshape(_ shape: [Int]) throws -> Tensor {
-        let dims = int64s(shape)
-        return try produce("reshape \(self.shape) to \(shape)") { out in dims.withUnsafeBufferPointer { ct_reshape(handle, $0.baseAddress, Int32(shape.count), out) } }
-    }
+    public func reshape(_ shape: [Int]) throws -> Tensor { try withSizes(shape, "reshape \(self.shape) to \(shape)", ct_reshape) }
 
     /// A view with a new shape; throws when the memory layout does not allow one.
-    public func view(_ shape: [Int]) throws -> Tensor {
-        let dims = int64s(shape)
-        return try produce("view \(self.shape) as \(shape)") { out in dims.withUnsafeBufferPointer { ct_view(handle, $0.baseAddress, Int32(shape.count), out) } }
-    }
+    public func view(_ shape: [Int]) throws -> Tensor { try withSizes(shape, "view \(self.shape) as \(shape)", ct_view) }
 
     public func permute(_ dims: [Int]) throws -> Tensor {
         let d = int64s(dims)
@@ -115,14 +109,15 @@ extension Tensor {
     /// Indices of non-zero elements, one row per element.
     public func nonzero() throws -> Tensor { try produce("nonzero") { ct_nonzero(handle, $0) } }
 
-    public func expand(_ shape: [Int]) throws -> Tensor {
-        let d = int64s(shape)
-        return try produce("expand \(self.shape) to \(shape)") { out in d.withUnsafeBufferPointer { ct_expand(handle, $0.baseAddress, Int32(shape.count), out) } }
-    }
+    public func expand(_ shape: [Int]) throws -> Tensor { try withSizes(shape, "expand \(self.shape) to \(shape)", ct_expand) }
 
-    public func repeated(_ repeats: [Int]) throws -> Tensor {
-        let d = int64s(repeats)
-        return try produce("repeat \(shape) by \(repeats)") { out in d.withUnsafeBufferPointer { ct_repeat(handle, $0.baseAddress, Int32(repeats.count), out) } }
+    public func repeated(_ repeats: [Int]) throws -> Tensor { try withSizes(repeats, "repeat \(shape) by \(repeats)", ct_repeat) }
+
+    /// A shim call that takes this tensor and a list of sizes (a shape, repeats) and makes a new tensor.
+    func withSizes(_ sizes: [Int], _ operation: @autoclosure () -> String,
+                   _ call: (ct_tensor?, UnsafePointer<Int64>?, Int32, UnsafeMutablePointer<ct_tensor?>?) -> ct_status?) throws -> Tensor {
+        let dims = int64s(sizes)
+        return try produce(operation()) { out in dims.withUnsafeBufferPointer { call(handle, $0.baseAddress, Int32(sizes.count), out) } }
     }
 
     /// Removes dimension `dim` when its size is 1, or every size-1 dimension when `dim` is nil.

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
+import MammoImaging
 import Torch
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +24,7 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         global.apply()
-        let report = Report(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: Self.gdcmLibrary())
+        let report = Report(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: DicomImage.gdcmLibrary)
         if json {
             try printJSON(report, formatting: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return
@@ -44,16 +42,5 @@ struct DoctorCommand: ParsableCommand {
         print("GDCM (DICOM)   \(report.gdcm.map { "found: \($0)" } ?? "not found: install libgdcm-dev")")
         if verbose { print("\nlibtorch build summary:\n\(e.libtorchConfiguration)") }
         for warning in e.warnings { print("warning: \(warning)") }
-    }
-
-    /// The GDCM library this machine has, found by loading it.
-    static func gdcmLibrary() -> String? {
-        for name in ["libgdcmMSFF.so", "libgdcmMSFF.so.3.0"] {
-            if let handle = dlopen(name, RTLD_LAZY) {
-                dlclose(handle)
-                return name
-            }
-        }
-        return nil
     }
 }

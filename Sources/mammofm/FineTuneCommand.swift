@@ -16,7 +16,6 @@ struct FineTuneCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var data: StudyOptions
-    @Option(help: "A converted model folder whose image tower is fine-tuned.") var model: String
     @Option(help: "Training-data fraction (e.g. 10% or 0.1).", transform: parseFractionArgument) var fraction = 1.0
     @Option(help: "Seed (patients of the fraction, data order, augmentation, head initialisation).") var seed: UInt64 = 0
     @OptionGroup var head: HeadOptions
@@ -28,7 +27,7 @@ struct FineTuneCommand: ParsableCommand {
 
     func run() throws {
         try global.apply()
-        var study = FineTuneStudy(model: URL(fileURLWithPath: model), data: data.studyData(on: global.device))
+        var study = FineTuneStudy(model: URL(fileURLWithPath: data.model), data: data.studyData(on: global.device))
         study.fraction = fraction
         study.seed = seed
         study.head = head.overrides

@@ -48,26 +48,11 @@ struct PreprocessCommand: ParsableCommand {
 
     func run() throws {
         let (height, width) = try parsedSize()
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let workers = jobs ?? cores
-        // Split the cores between files decoded at once and threads inside each tensor operation.
-        Torch.threadCount = global.threads ?? Swift.max(1, cores / workers)
-        DicomImage.setJPEG2000Threads(Swift.max(1, cores / workers))
-        let inputs = try Preprocessor.inputs(URL(fileURLWithPath: input))
-        guard !inputs.isEmpty else { throw ValidationError("\(input): no DICOM files found") }
         var preprocessor = Preprocessor(outputDirectory: URL(fileURLWithPath: out), profile: profile, width: width, height: height,
                                         stretch: stretch, keepIdentifiers: keepIdentifiers)
         preprocessor.keepFileNames = keepFileNames
         if let maxFrameMegabytes { preprocessor.limits = .frame(megabytes: maxFrameMegabytes) }
-        FileHandle.standardError.write(Data("preprocess: \(inputs.count) files, profile \(profile.rawValue), \(height)x\(width), \(workers) jobs\n".utf8))
-        let progress = ProgressReporter(total: inputs.count, unit: "files")
-        let lock = NSLock()
-        let summary = try preprocessor.run(inputs, jobs: workers) { _, failed in
-            lock.lock()
-            progress.advance(note: "\(failed) failed")
-            lock.unlock()
-        }
-        progress.finish()
+        let summary = try preprocessor.process(URL(fileURLWithPath: input), jobs: jobs, threads: global.threads)
         print("\(summary.processed) processed, \(summary.skipped) already done, \(summary.failed.count) failed -> \(out)/manifest.csv"
               + (summary.failed.isEmpty ? "" : ", reasons in \(out)/errors.csv"))
         // The exit status counts the failed files, so a script sees a partial batch.

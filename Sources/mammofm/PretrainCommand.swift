@@ -52,13 +52,7 @@ struct LaunchOptions: ParsableArguments {
     @Option(help: "TCP port on node 0 where the ranks meet (default: a free port on one machine).") var masterPort: Int?
 
     var plan: LaunchPlan? {
-        guard let nprocPerNode else { return nil }
-        var plan = LaunchPlan(processesPerNode: nprocPerNode)
-        plan.nodes = nnodes
-        plan.nodeRank = nodeRank
-        plan.masterAddress = masterAddr
-        plan.masterPort = masterPort
-        return plan
+        nprocPerNode.map { LaunchPlan(processesPerNode: $0, nodes: nnodes, nodeRank: nodeRank, masterAddress: masterAddr, masterPort: masterPort) }
     }
 
     func validate() throws {

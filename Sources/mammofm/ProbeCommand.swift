@@ -18,7 +18,6 @@ struct ProbeCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var data: StudyOptions
-    @Option(help: "A converted model folder.") var model: String
     @Option(help: "Training-data fractions, comma-separated, as fractions or percentages (e.g. 10%,50%,100%).",
             transform: { try $0.split(separator: ",").map { try parseFractionArgument(String($0)) } })
     var fractions: [Double] = [1]
@@ -29,7 +28,7 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         try global.apply()
-        var study = ProbeStudy(model: URL(fileURLWithPath: model), data: data.studyData(on: global.device))
+        var study = ProbeStudy(model: URL(fileURLWithPath: data.model), data: data.studyData(on: global.device))
         study.fractions = fractions
         study.seeds = seeds
         study.head = head.overrides

@@ -13,15 +13,7 @@ struct SmokeTrainCommand: ParsableCommand {
     @Option(help: "Image side in pixels.") var size = 32
     @Option(help: "Random seed.") var seed: UInt64 = 0
 
-    var training: SmokeTraining {
-        var training = SmokeTraining()
-        training.steps = steps
-        training.batchSize = batchSize
-        training.size = size
-        training.seed = seed
-        training.device = global.device
-        return training
-    }
+    var training: SmokeTraining { SmokeTraining(steps: steps, batchSize: batchSize, size: size, seed: seed, device: global.device) }
 
     func validate() throws {
         do { try training.validate() } catch { throw ValidationError("\(error)") }

@@ -17,6 +17,7 @@ extension OperatingPoint: ExpressibleByArgument {
 
 /// Options shared by zeroshot, probe and finetune: the labelled dataset, its images, tasks and output.
 struct StudyOptions: ParsableArguments {
+    @Option(help: "A converted model folder (e.g. a pretraining run's final or best).") var model: String
     @Option(help: "The labelled dataset: a synth cohort folder, VinDr finding_annotations.csv, RSNA train.csv, a CBIS-DDSM case CSV or EMBED tables.")
     var dataset: String
     @Option(help: "Dataset format: synth, vindr, rsna, cbis or embed.") var format: DatasetFormat
@@ -88,14 +89,8 @@ struct HeadOptions: ParsableArguments {
     @Flag(help: "Sample training cases class-balanced instead of weighting positives.") var classBalanced = false
 
     var overrides: HeadOverrides {
-        var head = HeadOverrides()
-        head.epochs = epochs
-        head.batchSize = batchSize
-        head.learningRate = learningRate
-        head.weightDecay = weightDecay
-        head.positiveWeight = positiveWeight
-        head.classBalanced = classBalanced
-        return head
+        HeadOverrides(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+                      positiveWeight: positiveWeight, classBalanced: classBalanced)
     }
 
     func validate() throws {

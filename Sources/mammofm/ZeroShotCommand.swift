@@ -16,13 +16,12 @@ struct ZeroShotCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var data: StudyOptions
-    @Option(help: "A converted model folder (e.g. a pretraining run's final or best).") var model: String
     @Option(help: "Prompt sets: reference, ensemble or a file (repeatable; default reference and ensemble).") var prompts: [String] = []
     @Flag(help: "Also score with the learned logit scale.") var logitScale = false
 
     func run() throws {
         try global.apply()
-        var study = ZeroShotStudy(model: URL(fileURLWithPath: model), data: data.studyData(on: global.device))
+        var study = ZeroShotStudy(model: URL(fileURLWithPath: data.model), data: data.studyData(on: global.device))
         if !prompts.isEmpty { study.prompts = prompts }
         study.logitScale = logitScale
         try data.emit(try study.run())

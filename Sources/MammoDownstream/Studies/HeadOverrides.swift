@@ -12,7 +12,15 @@ public struct HeadOverrides: Sendable, Equatable {
     public var positiveWeight: Double?
     public var classBalanced = false
 
-    public init() {}
+    public init(epochs: Int? = nil, batchSize: Int? = nil, learningRate: Double? = nil, weightDecay: Double = 1e-4,
+                positiveWeight: Double? = nil, classBalanced: Bool = false) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.positiveWeight = positiveWeight
+        self.classBalanced = classBalanced
+    }
 
     /// Refuses values no training can use.
     public func validate() throws {

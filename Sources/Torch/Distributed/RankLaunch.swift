@@ -13,7 +13,13 @@ public struct LaunchPlan: Sendable, Equatable {
     /// Node 0's TCP port (default: a free port on one machine).
     public var masterPort: Int?
 
-    public init(processesPerNode: Int) { self.processesPerNode = processesPerNode }
+    public init(processesPerNode: Int, nodes: Int = 1, nodeRank: Int = 0, masterAddress: String? = nil, masterPort: Int? = nil) {
+        self.processesPerNode = processesPerNode
+        self.nodes = nodes
+        self.nodeRank = nodeRank
+        self.masterAddress = masterAddress
+        self.masterPort = masterPort
+    }
 
     /// Refuses plans no launch can carry out.
     public func validate() throws {
