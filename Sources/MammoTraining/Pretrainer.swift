@@ -400,15 +400,15 @@ public final class Pretrainer {
                 state.step += 1
                 let elapsed = Date().timeIntervalSince(started)
                 let rate = Double(imagesSeen) / max(elapsed, 1e-9)
-                let report = PretrainProgress(step: state.step, totalSteps: totalSteps, epoch: epoch, loss: value,
+                let stepProgress = PretrainProgress(step: state.step, totalSteps: totalSteps, epoch: epoch, loss: value,
                                               learningRate: optimizer.groups.first?.learningRate ?? 0, logitScale: try model.logitScale.exp().item(),
                                               imagesPerSecond: rate, secondsLeft: elapsed / Double(max(1, imagesSeen)) * Double(2 * size * t.accumulationSteps * (totalSteps - state.step)))
-                progress(report)
+                progress(stepProgress)
                 if state.step % max(1, t.logEvery) == 0 || state.step == totalSteps {
                     let parts = try meanOverRanks([terms.imageToText, terms.textToImage, terms.imageToImage, terms.textToText].map { try $0.item() })
                     try metrics?.append(["step": state.step, "epoch": epoch, "loss": value, "image_text": parts[0],
                                          "text_image": parts[1], "image_image": parts[2],
-                                         "text_text": parts[3], "lr": report.learningRate, "logit_scale": report.logitScale,
+                                         "text_text": parts[3], "lr": stepProgress.learningRate, "logit_scale": stepProgress.logitScale,
                                          "images_per_second": rate])
                 }
                 if state.step % max(1, t.checkpointEvery) == 0 { try saveCheckpoint() }

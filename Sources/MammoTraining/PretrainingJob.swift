@@ -43,7 +43,7 @@ public enum PretrainingJob {
             printed = true
             log.write(String(format: "step %d/%d | epoch %d | loss %.4f | lr %.2e | logit scale %.2f | %.1f images/s | ETA %@",
                              p.step, p.totalSteps, p.epoch + 1, p.loss, p.learningRate, p.logitScale, p.imagesPerSecond,
-                             ProgressReporter.clock(p.secondsLeft)), true)
+                             ProgressDisplay.clock(p.secondsLeft)), true)
         }
         if printed && log.interactive { log.write("", false) }
         let best = final.bestValidationLoss.map { String(format: ", best validation loss %.4f (epoch %d)", $0, (final.bestEpoch ?? 0) + 1) } ?? ""

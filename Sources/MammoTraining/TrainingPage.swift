@@ -28,7 +28,7 @@ public enum TrainingPage {
         <!DOCTYPE html><html><head><meta charset="utf-8"><title>MammoFM pretraining: \(escape(config.output))</title>
         <style>body{font-family:sans-serif;margin:2em;max-width:900px}svg{background:#fafafa;border:1px solid #ddd}
         .legend span{margin-right:1em}pre{background:#f4f4f4;padding:1em;overflow:auto}</style></head><body>
-        <h1>Pretraining report</h1><p>\(records.count) records from <code>\(escape(metrics.path))</code>.</p>
+        <h1>Pretraining run</h1><p>\(records.count) records from <code>\(escape(metrics.path))</code>.</p>
 
         """
         for (title, all) in charts {

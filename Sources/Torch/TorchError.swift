@@ -16,7 +16,7 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
     /// A key was looked up in a weight file that does not hold it.
     case missingKey(key: String, source: String)
     /// A state dict does not match a module.
-    case stateDictMismatch(StateDictReport)
+    case stateDictMismatch(StateDictComparison)
 
     public var description: String {
         switch self {
@@ -27,14 +27,14 @@ public enum TorchError: Error, CustomStringConvertible, Equatable {
         case .zip(let path, let reason): return "\(path): invalid torch.save archive: \(reason)"
         case .pickle(let path, let reason): return "\(path): unreadable pickle data: \(reason)"
         case .missingKey(let key, let source): return "\(source): no tensor named '\(key)'"
-        case .stateDictMismatch(let report): return "state dict does not match the module: \(report)"
+        case .stateDictMismatch(let comparison): return "state dict does not match the module: \(comparison)"
         }
     }
 }
 
 /// What a state-dict load found: keys the module has but the weights lack, keys the weights have
 /// but the module lacks, and keys whose shapes differ.
-public struct StateDictReport: Equatable, CustomStringConvertible, Sendable {
+public struct StateDictComparison: Equatable, CustomStringConvertible, Sendable {
     public var missingKeys: [String] = []
     public var unexpectedKeys: [String] = []
     public var shapeMismatches: [ShapeMismatch] = []

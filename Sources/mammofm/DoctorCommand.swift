@@ -6,31 +6,31 @@ import Torch
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Report the tensor engine, threads, BLAS, CUDA and DICOM support of this installation.")
+        abstract: "Show the tensor engine, threads, BLAS, CUDA and DICOM support of this installation.")
 
     @OptionGroup var global: ThreadOptions
 
-    @Flag(help: "Print the report as JSON.")
+    @Flag(help: "Print the installation summary as JSON.")
     var json = false
 
     @Flag(help: "Also print libtorch's own build summary.")
     var verbose = false
 
-    struct Report: Codable {
+    struct Installation: Codable {
         var mammofmVersion: String
-        var engine: EngineReport
+        var engine: EngineInfo
         var gdcm: String?
     }
 
     func run() throws {
         global.apply()
-        let report = Report(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: DicomImage.gdcmLibrary)
+        let installation = Installation(mammofmVersion: MammoFMVersion.string, engine: .current(), gdcm: DicomImage.gdcmLibrary)
         if json {
-            try printJSON(report, formatting: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try printJSON(installation, formatting: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             return
         }
-        let e = report.engine
-        print("MammoFM \(report.mammofmVersion)")
+        let e = installation.engine
+        print("MammoFM \(installation.mammofmVersion)")
         print("libtorch       \(e.libtorchVersion) (\(e.backend) build)")
         print("build          \(e.buildFlags)")
         print("library        \(e.libraryPath ?? "unknown")")
@@ -39,7 +39,7 @@ struct DoctorCommand: ParsableCommand {
         print("CPU capability \(e.cpuCapability ?? "unknown")")
         print("CUDA           \(e.cudaAvailable ? "available, \(e.cudaDevices) device(s)" : "not available")")
         print("Gloo (c10d)    \(e.glooAvailable ? "built in" : "not built in: install libgloo-dev and rebuild")")
-        print("GDCM (DICOM)   \(report.gdcm.map { "found: \($0)" } ?? "not found: install libgdcm-dev")")
+        print("GDCM (DICOM)   \(installation.gdcm.map { "found: \($0)" } ?? "not found: install libgdcm-dev")")
         if verbose { print("\nlibtorch build summary:\n\(e.libtorchConfiguration)") }
         for warning in e.warnings { print("warning: \(warning)") }
     }

@@ -11,7 +11,7 @@ struct EmbedCommand: ParsableCommand {
         PNG already at the model's input size, or a DICOM file; each --dicom is a DICOM file. DICOM files go \
         through the preprocessing the model was trained with first (its profile, at its input size); pixels are \
         normalised as the reference does (3 channels, per-image min-max, mean 0.3089279, std 0.25053555408335154). \
-        Embeddings are projected and L2-normalised, in input order. An image that cannot be read is reported \
+        Embeddings are projected and L2-normalised, in input order. An image that cannot be read is listed \
         with its reason (under "errors" with --json) and the others are embedded; the exit status is then the \
         number of failed images (at most 100).
         """)

@@ -5,7 +5,7 @@ import Torch
 struct SmokeTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smoke-train",
-        abstract: "Train a tiny CNN on generated images and report whether the loss fell.")
+        abstract: "Train a tiny CNN on generated images and say whether the loss fell.")
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "Optimiser steps.") var steps = 60

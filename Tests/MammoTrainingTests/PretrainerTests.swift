@@ -26,8 +26,8 @@ import Torch
         }
         let lines = try String(contentsOf: output.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         #expect(lines.contains { $0.contains("validation_loss") } && lines.contains { $0.contains("\"image_image\"") })
-        let report = try String(contentsOf: output.appendingPathComponent("training.html"), encoding: .utf8)
-        #expect(report.contains("<svg") && report.contains("Validation loss") && report.contains("<polyline"))
+        let page = try String(contentsOf: output.appendingPathComponent("training.html"), encoding: .utf8)
+        #expect(page.contains("<svg") && page.contains("Validation loss") && page.contains("<polyline"))
         let pipeline = try MammoClipPipeline(path: output.appendingPathComponent("final"))
         #expect(try pipeline.embed(texts: ["mass in the left breast"]).shape == [1, 64])
         // Parameters of at most one dimension get no weight decay.

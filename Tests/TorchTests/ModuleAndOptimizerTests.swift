@@ -197,10 +197,10 @@ import Testing
     }
 
     @Test func engineReportNamesVersionAndBLAS() {
-        let report = EngineReport.current()
+        let report = EngineInfo.current()
         #expect(report.libtorchVersion.hasPrefix(report.backend == "debian" ? "1." : "2."))
         #expect(report.blas != "unknown")
-        #expect(EngineReport.detectBLAS(config: "", loadedLibraries: ["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"]) == "reference")
+        #expect(EngineInfo.detectBLAS(config: "", loadedLibraries: ["/usr/lib/x86_64-linux-gnu/blas/libblas.so.3"]) == "reference")
     }
 
     @Test func deviceParsing() throws {

@@ -66,7 +66,7 @@ public struct ProbeStudy: Sendable {
             let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset,
                                                     batchNormCalibrationImages: encoder.calibration, log: log)
             // Unreadable images are the same for every encoder: reported and left out once.
-            if let note = try data.reportUnreadable(features, log: log) {
+            if let note = try data.noteUnreadable(features, log: log) {
                 document.notes.append(note)
                 unreadable = features.failures.count
                 dataset = dataset.removingImages(features.failedImageIDs)

@@ -79,7 +79,7 @@ public struct StudyData: Sendable {
 
     /// Reports the images that could not be read (log, OUTPUT/errors.csv) and returns the note for
     /// the result; nil when every image was read.
-    func reportUnreadable(_ features: FeatureSet, log: RunLog) throws -> String? {
+    func noteUnreadable(_ features: FeatureSet, log: RunLog) throws -> String? {
         guard !features.failures.isEmpty else { return nil }
         for failure in features.failures { log.note("skipped \(failure.reason)") }
         if let output {

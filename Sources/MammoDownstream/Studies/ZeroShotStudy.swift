@@ -29,7 +29,7 @@ public struct ZeroShotStudy: Sendable {
         let pipeline = try MammoClipPipeline(path: model, device: data.device)
         let hash = try WeightsHash.of(file: model.appendingPathComponent("model.safetensors"))
         let features = try data.extractFeatures(model: pipeline.model, modelHash: hash, dataset: listed, log: log)
-        let unreadable = try data.reportUnreadable(features, log: log)
+        let unreadable = try data.noteUnreadable(features, log: log)
         let dataset = listed.removingImages(features.failedImageIDs)
         let classifier = ZeroShotClassifier(pipeline: pipeline)
         var document = EvaluationDocument(command: "zeroshot", model: model.path, modelHash: hash, dataset: dataset,

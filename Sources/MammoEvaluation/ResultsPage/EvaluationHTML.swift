@@ -3,7 +3,7 @@ import Foundation
 /// results.html of an evaluation: provenance, one summary table, then per entry the ROC curve,
 /// reliability diagram and confusion matrix (binary) or confusion matrix (multi-class), as inline SVG.
 public enum EvaluationHTML {
-    static func e(_ text: String) -> String { ReportCharts.escape(text) }
+    static func e(_ text: String) -> String { PageCharts.escape(text) }
     static func f(_ v: Double?) -> String { v.map { $0.isFinite ? String(format: "%.3f", $0) : "n/a" } ?? "n/a" }
     static func interval(_ i: Interval?) -> String { i.map { "\(f($0.lower))-\(f($0.upper))" } ?? "" }
 
@@ -66,14 +66,14 @@ public enum EvaluationHTML {
             html += "<p>AUROC \(f(b.auroc)) (DeLong \(interval(b.aurocDeLong)); bootstrap over patients \(interval(b.aurocBootstrap))), "
                 + "AUPRC \(f(b.auprc)); threshold \(String(format: "%.4g", b.threshold)) (\(e(b.thresholdRule))): sensitivity \(f(b.sensitivity)), "
                 + "specificity \(f(b.specificity)), PPV \(f(b.ppv)), NPV \(f(b.npv)), balanced accuracy \(f(b.balancedAccuracy)).</p>\n"
-            html += "<div class=\"figs\">" + ReportCharts.roc([(entry.name, b.roc)], title: "ROC (AUROC \(f(b.auroc)))")
-                + ReportCharts.calibration(b.calibration, title: "Calibration (ECE \(f(b.expectedCalibrationError)))")
-                + ReportCharts.confusion(b.confusion, classes: ev.task.classes, title: "Confusion at the threshold") + "</div>\n"
+            html += "<div class=\"figs\">" + PageCharts.roc([(entry.name, b.roc)], title: "ROC (AUROC \(f(b.auroc)))")
+                + PageCharts.calibration(b.calibration, title: "Calibration (ECE \(f(b.expectedCalibrationError)))")
+                + PageCharts.confusion(b.confusion, classes: ev.task.classes, title: "Confusion at the threshold") + "</div>\n"
         } else if let m = ev.multiclass {
             let perClass = zip(ev.task.classes, m.aurocPerClass).map { "\(e($0)) \(f($1))" }.joined(separator: ", ")
             html += "<p>accuracy \(f(m.accuracy)), balanced accuracy \(f(m.balancedAccuracy)), kappa \(f(m.kappa)) / linear \(f(m.kappaLinear)) / "
                 + "quadratic \(f(m.kappaQuadratic)); one-vs-rest AUROC \(perClass).</p>\n"
-            html += "<div class=\"figs\">" + ReportCharts.confusion(m.confusion, classes: ev.task.classes, title: "Confusion (argmax)") + "</div>\n"
+            html += "<div class=\"figs\">" + PageCharts.confusion(m.confusion, classes: ev.task.classes, title: "Confusion (argmax)") + "</div>\n"
         }
         return html
     }

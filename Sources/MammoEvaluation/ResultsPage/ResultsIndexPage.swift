@@ -27,7 +27,7 @@ public struct ResultsIndexPage: Sendable {
             let full = URL(fileURLWithPath: path).standardizedFileURL.path
             return full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : full
         }
-        let e = ReportCharts.escape
+        let e = PageCharts.escape
         var html = """
         <!DOCTYPE html><html><head><meta charset="utf-8"><title>\(e(title))</title>
         <style>body{font-family:sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px}

@@ -67,9 +67,9 @@ public struct ResultsSummary: Sendable {
 
     /// An HTML table.
     public var html: String {
-        var s = "<table><tr><th>task</th>" + columns.map { "<th>\(ReportCharts.escape($0))</th>" }.joined() + "</tr>\n"
+        var s = "<table><tr><th>task</th>" + columns.map { "<th>\(PageCharts.escape($0))</th>" }.joined() + "</tr>\n"
         for task in tasks {
-            s += "<tr><td>\(ReportCharts.escape(task))</td>" + columns.map { "<td>\(ReportCharts.escape(Self.text(cells[task]?[$0])))</td>" }.joined() + "</tr>\n"
+            s += "<tr><td>\(PageCharts.escape(task))</td>" + columns.map { "<td>\(PageCharts.escape(Self.text(cells[task]?[$0])))</td>" }.joined() + "</tr>\n"
         }
         return s + "</table>\n"
     }

@@ -3,24 +3,24 @@ extension Module {
     ///
     /// Strict (the default): throws `TorchError.stateDictMismatch` naming every missing key, every
     /// unused key and every shape mismatch, and changes nothing. Non-strict: loads each key whose
-    /// name and shape match and returns the report of the rest.
+    /// name and shape match and returns the comparison of the rest.
     @discardableResult
-    public func load(stateDict weights: [String: Tensor], strict: Bool = true) throws -> StateDictReport {
+    public func load(stateDict weights: [String: Tensor], strict: Bool = true) throws -> StateDictComparison {
         let own = stateDict()
-        var report = StateDictReport()
+        var comparison = StateDictComparison()
         var matched: [(Tensor, Tensor)] = []
         let ownKeys = Set(own.map(\.0))
         for (key, target) in own {
-            guard let source = weights[key] else { report.missingKeys.append(key); continue }
+            guard let source = weights[key] else { comparison.missingKeys.append(key); continue }
             if source.shape != target.shape {
-                report.shapeMismatches.append(.init(key: key, expected: target.shape, found: source.shape))
+                comparison.shapeMismatches.append(.init(key: key, expected: target.shape, found: source.shape))
             } else {
                 matched.append((target, source))
             }
         }
-        report.unexpectedKeys = weights.keys.filter { !ownKeys.contains($0) }.sorted()
-        if strict && !report.isClean { throw TorchError.stateDictMismatch(report) }
+        comparison.unexpectedKeys = weights.keys.filter { !ownKeys.contains($0) }.sorted()
+        if strict && !comparison.isClean { throw TorchError.stateDictMismatch(comparison) }
         for (target, source) in matched { try target.copy_(source) }
-        return report
+        return comparison
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Inline SVG charts for evaluation reports (no scripts, no external files).
-public enum ReportCharts {
+public enum PageCharts {
     static let size = 260.0, margin = 36.0
 
     /// Plot coordinates of a unit-square value.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the linked libtorch is and how it will run here: the facts `mammofm doctor` prints.
-public struct EngineReport: Codable, Sendable {
+public struct EngineInfo: Codable, Sendable {
     public var libtorchVersion: String
     /// "pypi" or "debian", chosen at build time.
     public var backend: String
@@ -24,7 +24,7 @@ public struct EngineReport: Codable, Sendable {
     public var warnings: [String]
 
     /// Inspects the running process.
-    public static func current() -> EngineReport {
+    public static func current() -> EngineInfo {
         let config = Torch.buildConfiguration
         let maps = FileHandle(forReadingAtPath: "/proc/self/maps").flatMap { try? $0.readToEnd() }
             .map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -38,7 +38,7 @@ public struct EngineReport: Codable, Sendable {
             warnings.append("libtorch is using the reference BLAS (about 25x slower matrix products): install libopenblas0-openmp")
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        return EngineReport(
+        return EngineInfo(
             libtorchVersion: Torch.version, backend: Torch.backend, buildFlags: Torch.shimBuild, libtorchConfiguration: config,
             libraryPath: loaded.first { $0.hasSuffix("/libtorch_cpu.so") || $0.contains("/libtorch_cpu.so.") },
             threads: Torch.threadCount, cores: cores, blas: blas,

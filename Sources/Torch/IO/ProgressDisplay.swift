@@ -28,11 +28,11 @@ public struct RunLog: Sendable {
     public func note(_ line: String) { write(line, false) }
 
     /// A progress display for `total` items.
-    public func progress(total: Int, unit: String) -> ProgressReporter { ProgressReporter(total: total, unit: unit, log: self) }
+    public func progress(total: Int, unit: String) -> ProgressDisplay { ProgressDisplay(total: total, unit: unit, log: self) }
 }
 
 /// A one-line progress display: count, rate, ETA and a note.
-public final class ProgressReporter: @unchecked Sendable {
+public final class ProgressDisplay: @unchecked Sendable {
     public let total: Int
     public let unit: String
     private let log: RunLog
