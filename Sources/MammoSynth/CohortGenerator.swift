@@ -49,10 +49,14 @@ public struct CohortGenerator: Sendable {
     /// Creates the directory or checks that it holds a cohort with the same configuration.
     func prepareDirectory() throws {
         let fm = FileManager.default
-        let wanted = try Self.encoder().encode(VersionedConfig(generator: SynthConfig.generatorVersion, config: config))
+        let wanted = try Self.encoder().encode(VersionedConfig(generator: config.generator.rawValue, config: config))
         if fm.fileExists(atPath: configURL.path) {
             guard let existing = fm.contents(atPath: configURL.path), existing == wanted else {
-                throw SynthError.existingCohort(path: directory.path, reason: "holds a cohort made with other options or another generator version; choose another --out or delete it")
+                let version = fm.contents(atPath: configURL.path).flatMap { try? JSONDecoder().decode(GeneratorOnly.self, from: $0) }?.generator
+                if let version, version != config.generator.rawValue {
+                    throw SynthError.existingCohort(path: directory.path, reason: "holds a cohort of another generator version (\(version), not \(config.generator.rawValue)); resume it with --generator \(version), or choose another --out")
+                }
+                throw SynthError.existingCohort(path: directory.path, reason: "holds a cohort made with other options; choose another --out or delete it")
             }
         } else if let contents = try? fm.contentsOfDirectory(atPath: directory.path), !contents.isEmpty {
             // Names what is there (OutputFolder's sentence), and never writes into it.
@@ -76,6 +80,7 @@ public struct CohortGenerator: Sendable {
     }
 
     struct VersionedConfig: Codable { var generator: String; var config: SynthConfig }
+    struct GeneratorOnly: Decodable { var generator: String }
 
     /// Generates (or finishes) the cohort. `progress` is called after each patient with the number done.
     public func run(jobs: Int, progress: @escaping @Sendable (Int) -> Void = { _ in }) throws -> Summary {
@@ -136,7 +141,7 @@ public struct CohortGenerator: Sendable {
         }
         var images: [ImageRecord] = []
         var reports: [ReportRecord] = []
-        let writer = ReportWriter()
+        let writer = ReportWriter(generator: config.generator)
         var textures: [String: [Float]] = [:]
         for (examIndex, exam) in plan.exams.enumerated() {
             let studyUID = DicomComposer.uid(seed: config.seed, "study/\(exam.id)")
@@ -178,6 +183,6 @@ public struct CohortGenerator: Sendable {
                                         paraphrase: writer.report(exam, patient: plan, rng: &para),
                                         breast: breast, breastParaphrase: breastParaphrase))
         }
-        return PatientRecord(generator: SynthConfig.generatorVersion, plan: plan, images: images, reports: reports)
+        return PatientRecord(generator: config.generator.rawValue, plan: plan, images: images, reports: reports)
     }
 }

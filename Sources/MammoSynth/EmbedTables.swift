@@ -30,7 +30,7 @@ extension CohortTables {
                     for finding in findings {
                         number += 1
                         rows.append(head + [String(number), side.rawValue, Self.embedAssessment(finding.birads), density]
-                                    + Self.embedDescriptors(finding) + Self.embedPathology(finding) + tail)
+                                    + Self.embedDescriptors(finding, generator: config.generator) + Self.embedPathology(finding) + tail)
                     }
                 }
             }
@@ -72,15 +72,18 @@ extension CohortTables {
     static func embedAssessment(_ birads: Int) -> String { ["A", "N", "B", "P", "S", "M", "K"][max(0, min(6, birads))] }
 
     /// massshape, massmargin, calcfind, calcdistri, otherfind, location (clock), depth.
-    static func embedDescriptors(_ f: Finding) -> [String] {
+    static func embedDescriptors(_ f: Finding, generator: GeneratorVersion) -> [String] {
         var shape = "", margin = "", calcification = "", distribution = "", other = ""
         switch f.kind {
         case .mass:
             shape = [MassShape.round: "R", .oval: "O", .irregular: "X"][f.shape ?? .oval]!
             margin = [MassMargin.circumscribed: "D", .obscured: "U", .microlobulated: "M", .indistinct: "I", .spiculated: "S"][f.margin ?? .circumscribed]!
         case .calcification:
-            calcification = [CalcificationMorphology.punctate: "P", .amorphous: "A", .finePleomorphic: "I", .fineLinear: "B"][f.calcification ?? .punctate]!
-            distribution = "C"
+            // EMBED's calcfind and calcdistri letters; synth-1 wrote "C" for every distribution.
+            calcification = [CalcificationMorphology.punctate: "P", .amorphous: "A", .finePleomorphic: "I", .fineLinear: "B", .vascular: "V",
+                             .coarse: "C", .largeRodLike: "L", .rim: "E", .coarseHeterogeneous: "H"][f.calcification ?? .punctate]!
+            let letters: [CalcificationDistribution: String] = [.grouped: "G", .regional: "R", .diffuse: "D", .linear: "L", .segmental: "S"]
+            distribution = generator == .synth1 ? "C" : letters[f.distribution ?? .grouped]!
         case .architecturalDistortion: shape = "A"
         case .focalAsymmetry: shape = "F"
         case .globalAsymmetry: shape = "B"

@@ -9,12 +9,38 @@ public enum MassShape: String, Codable, CaseIterable, Sendable { case round, ova
 public enum MassMargin: String, Codable, CaseIterable, Sendable {
     case circumscribed, obscured, microlobulated, indistinct, spiculated
 }
+/// Calcification types of the BI-RADS 5th-edition lexicon. synth-1 draws the first four only.
 public enum CalcificationMorphology: String, Codable, CaseIterable, Sendable {
-    case punctate, amorphous, finePleomorphic = "fine_pleomorphic", fineLinear = "fine_linear"
+    /// Round and punctate: small round dots (typically benign).
+    case punctate
+    case amorphous, finePleomorphic = "fine_pleomorphic"
+    /// Fine linear or fine-linear branching: thin segments along a duct.
+    case fineLinear = "fine_linear"
+    /// Paired parallel lines (tram tracks) along a curving vessel.
+    case vascular
+    /// Coarse or popcorn-like: few large (> 2 mm) irregular blobs.
+    case coarse = "coarse_popcorn"
+    /// Large rod-like: thick linear calcifications along ducts, pointing at the nipple.
+    case largeRodLike = "large_rod_like"
+    /// Rim (eggshell): a thin bright ring around a lucent centre.
+    case rim
+    /// Coarse heterogeneous: irregular conspicuous particles of 0.5-1 mm.
+    case coarseHeterogeneous = "coarse_heterogeneous"
+
+    /// The types BI-RADS calls typically benign.
+    public static let typicallyBenign: Set<CalcificationMorphology> = [.punctate, .vascular, .coarse, .largeRodLike, .rim]
+    public var isTypicallyBenign: Bool { Self.typicallyBenign.contains(self) }
 }
-/// How a calcification's particles are spread (BI-RADS distribution descriptors): grouped within a
-/// small area (up to about 2 cm), or regional, scattered over a larger part of the breast.
-public enum CalcificationDistribution: String, Codable, CaseIterable, Sendable { case grouped, regional }
+/// How a calcification's particles are spread (BI-RADS distribution descriptors): grouped (within
+/// 1 cm, up to 2 cm), regional (over more than 2 cm, not ductal), diffuse (scattered throughout the
+/// breast), linear (along a line, a duct), segmental (a duct and its branches: a wedge pointing at the
+/// nipple). synth-1 draws grouped and regional only.
+public enum CalcificationDistribution: String, Codable, CaseIterable, Sendable {
+    case grouped, regional, diffuse, linear, segmental
+
+    /// Distributions of suspicious calcifications (grouped, linear, segmental).
+    public var isSuspicious: Bool { [.grouped, .linear, .segmental].contains(self) }
+}
 public enum Depth: String, Codable, CaseIterable, Sendable { case anterior, middle, posterior }
 public enum Side: String, Codable, CodingKeyRepresentable, CaseIterable, Sendable {
     case left = "L", right = "R"
@@ -88,14 +114,19 @@ public struct Finding: Codable, Equatable, Sendable {
     public var contrast: Double
     /// Seed of the finding's shape details, kept across exams when the finding persists.
     public var shapeSeed: UInt64
-    /// Calcifications only; nil is grouped (left out of the cohort's files then).
+    /// Calcifications only; nil is grouped (left out of the cohort's files then). synth-2 sets it for
+    /// every calcification.
     public var distribution: CalcificationDistribution? = nil
+
+    /// A calcification of a type BI-RADS does not call typically benign (what VinDr annotates as
+    /// "Suspicious Calcification").
+    public var isSuspiciousCalcification: Bool { kind == .calcification && !(calcification ?? .punctate).isTypicallyBenign }
 
     /// The VinDr-Mammo category, or nil for benign findings VinDr does not annotate.
     public var vindrCategory: String? {
         switch kind {
         case .mass: return "Mass"
-        case .calcification: return calcification == .punctate ? nil : "Suspicious Calcification"
+        case .calcification: return isSuspiciousCalcification ? "Suspicious Calcification" : nil
         case .architecturalDistortion: return "Architectural Distortion"
         case .focalAsymmetry: return "Focal Asymmetry"
         case .globalAsymmetry: return "Global Asymmetry"

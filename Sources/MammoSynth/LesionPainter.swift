@@ -18,6 +18,8 @@ struct LesionPainter {
     let contrastScale: Double
     /// Multiplies calcification particle sizes (``SynthConfig/calcificationScale``).
     let calcificationScale: Double
+    /// synth-1 paints its calcification clusters; later versions the BI-RADS types.
+    let generator: GeneratorVersion
     /// Inside-breast test per pixel (canonical frame).
     let inside: [Bool]
 
@@ -36,7 +38,8 @@ struct LesionPainter {
         let shape = Shape(cx: cx, cy: cy, radius: finding.sizeMM / 2 / spacing, contrast: finding.contrast * contrastScale)
         switch finding.kind {
         case .mass, .lymphNode: paintMass(finding, shape, &shapeRng, &canvas)
-        case .calcification: paintCalcification(finding, shape, &shapeRng, &canvas)
+        case .calcification where generator == .synth1: paintCalcification(finding, shape, &shapeRng, &canvas)
+        case .calcification: paintBiradsCalcification(finding, shape, &shapeRng, &canvas)
         case .architecturalDistortion: paintDistortion(shape, &shapeRng, &canvas)
         case .focalAsymmetry, .asymmetry, .globalAsymmetry: paintAsymmetry(finding, shape, &canvas)
         case .skinThickening: paintSkinThickening(finding, shape, &shapeRng, &canvas)
@@ -123,6 +126,8 @@ struct LesionPainter {
         case .amorphous: count = shapeRng.integer(8...18)
         case .finePleomorphic: count = shapeRng.integer(7...15)
         case .fineLinear: count = shapeRng.integer(4...8)
+        // synth-1 draws the four types above only; the others are painted by paintBiradsCalcification.
+        default: count = shapeRng.integer(5...12)
         }
         let axis = shapeRng.uniform(0, Double.pi)
         for _ in 0..<count {
@@ -130,7 +135,7 @@ struct LesionPainter {
             var px = cx + d * cos(a), py = cy + d * sin(a)
             let sizeMM: Double, brightness: Double
             switch morphology {
-            case .punctate: sizeMM = shapeRng.uniform(0.3, 0.5); brightness = 1.0
+            case .punctate, .vascular, .coarse, .largeRodLike, .rim, .coarseHeterogeneous: sizeMM = shapeRng.uniform(0.3, 0.5); brightness = 1.0
             case .amorphous: sizeMM = shapeRng.uniform(0.15, 0.3); brightness = 0.45
             case .finePleomorphic: sizeMM = shapeRng.uniform(0.15, 0.6); brightness = shapeRng.uniform(0.7, 1.1)
             case .fineLinear:
@@ -210,18 +215,20 @@ struct Canvas {
     /// The box of every pixel touched so far, nil when none was.
     var box: FindingBox? { touched.map { FindingBox(xmin: $0.0, ymin: $0.1, xmax: $0.2 + 1, ymax: $0.3 + 1) } }
 
-    mutating func add(_ x: Int, _ y: Int, _ value: Double) {
+    /// Adds `value` at (x, y); with `maximum`, raises the pixel to it instead (overlapping strokes of
+    /// one structure that must not add up).
+    mutating func add(_ x: Int, _ y: Int, _ value: Double, maximum: Bool = false) {
         guard value != 0, x >= 0, y >= 0, x < columns, y < rows, inside[y * columns + x] else { return }
-        layer[y * columns + x] += Float(value)
+        if maximum { layer[y * columns + x] = max(layer[y * columns + x], Float(value)) } else { layer[y * columns + x] += Float(value) }
         if let b = touched { touched = (min(b.0, x), min(b.1, y), max(b.2, x), max(b.3, y)) } else { touched = (x, y, x, y) }
     }
 
     /// Evaluates `f(dx, dy)` over a square of half-size `extent` around (cx, cy).
-    mutating func region(_ cx: Double, _ cy: Double, _ extent: Double, _ f: (Double, Double) -> Double) {
+    mutating func region(_ cx: Double, _ cy: Double, _ extent: Double, maximum: Bool = false, _ f: (Double, Double) -> Double) {
         let x0 = Int(floor(cx - extent)), x1 = Int(ceil(cx + extent)), y0 = Int(floor(cy - extent)), y1 = Int(ceil(cy + extent))
         for y in max(0, y0)...max(0, min(rows - 1, y1)) where y <= y1 {
             for x in max(0, x0)...max(0, min(columns - 1, x1)) where x <= x1 {
-                add(x, y, f(Double(x) - cx, Double(y) - cy))
+                add(x, y, f(Double(x) - cx, Double(y) - cy), maximum: maximum)
             }
         }
     }

@@ -121,7 +121,9 @@ public struct CohortPlanner: Sendable {
                     var p = rate * config.prevalence
                     if prior && kind == .calcification { p *= 2.5 }
                     if rng.chance(p) {
-                        findings.append(benignFinding(kind, side: side, id: "\(examID)-F\(findings.count + 1)", rng: &rng))
+                        let finding = benignFinding(kind, side: side, id: "\(examID)-F\(findings.count + 1)", rng: &rng)
+                        findings.append(finding)
+                        if let twin = bilateralTwin(of: finding, id: "\(examID)-F\(findings.count + 1)", rng: &rng) { findings.append(twin) }
                     }
                 }
             }
@@ -163,6 +165,8 @@ public struct CohortPlanner: Sendable {
                                    (.oval, .microlobulated), (.irregular, .indistinct)][choice]
             f.sizeMM = rng.uniform(6, 18) * size
             f.birads = choice < 2 ? (rng.chance(0.5) ? 2 : 3) : 4
+        case .calcification where config.generator != .synth1:
+            drawBiradsCalcification(&f, cancer: false, rng: &rng)
         case .calcification:
             f.calcification = [CalcificationMorphology.punctate, .amorphous, .finePleomorphic, .fineLinear][rng.weighted([0.55, 0.25, 0.15, 0.05])]
             f.sizeMM = rng.uniform(4, 12) * size
@@ -214,6 +218,9 @@ public struct CohortPlanner: Sendable {
                                    (.round, .microlobulated)][rng.weighted([0.45, 0.3, 0.15, 0.1])]
             f.sizeMM = rng.uniform(8, 25) * size
             f.birads = f.margin == .spiculated ? 5 : 4
+        case 1 where config.generator != .synth1:
+            f.kind = .calcification
+            drawBiradsCalcification(&f, cancer: true, rng: &rng)
         case 1:
             f.kind = .calcification
             f.calcification = rng.chance(0.55) ? .finePleomorphic : .fineLinear

@@ -14,13 +14,18 @@ public struct SynthReport: Codable, Equatable, Sendable {
 /// so the same findings rarely produce the same string. Finding sentences name one finding and one
 /// breast and never contain negation words; negatives are separate sentences.
 public struct ReportWriter: Sendable {
-    public init() {}
+    /// synth-1 names calcifications by morphology only; later versions word them as BI-RADS does.
+    public let generator: GeneratorVersion
+
+    public init(generator: GeneratorVersion = .current) { self.generator = generator }
 
     /// The exam's report (both breasts).
     public func report(_ exam: ExamPlan, patient: PatientPlan, rng: inout SynthRandom) -> SynthReport {
         var findings = [composition(patient.density, &rng)]
+        // The same benign calcifications in both breasts are named once (synth-2 on).
+        let bilateral = generator == .synth1 ? ([:], []) : Self.bilateralCalcifications(exam)
         for side in [Side.right, .left] {
-            findings += breastFindings(exam, side: side, &rng)
+            findings += breastFindings(exam, side: side, bilateral: bilateral, &rng)
         }
         findings += negatives(exam.findings, sides: "either breast", &rng)
         let birads = max(exam.birads(.left), exam.birads(.right))
@@ -59,13 +64,17 @@ public struct ReportWriter: Sendable {
         return frame.replacingOccurrences(of: "%@", with: phrase)
     }
 
-    func breastFindings(_ exam: ExamPlan, side: Side, _ rng: inout SynthRandom) -> [String] {
+    func breastFindings(_ exam: ExamPlan, side: Side, bilateral: (sentenceAt: [String: Finding], merged: Set<String>) = ([:], []),
+                        _ rng: inout SynthRandom) -> [String] {
         let own = exam.findings.filter { $0.side == side }
         if own.isEmpty {
             return [rng.pick(["The \(side.word) breast is unremarkable.", "\(side.word.capitalized) breast: no suspicious findings.",
                               "No suspicious abnormality in the \(side.word) breast.", "The \(side.word) breast shows no suspicious finding."])]
         }
-        return own.map { sentence($0, &rng) }
+        return own.compactMap { f in
+            if let pair = bilateral.sentenceAt[f.id] { return calcificationSentence(pair, bilateral: true, &rng) }
+            return bilateral.merged.contains(f.id) ? nil : sentence(f, &rng)
+        }
     }
 
     func size(_ mm: Double, _ rng: inout SynthRandom) -> String {
@@ -100,6 +109,8 @@ public struct ReportWriter: Sendable {
             default: return "\(article(margin)) \(margin) \(shape) mass of \(s) is present \(where_)."
 
             }
+        case .calcification where generator != .synth1:
+            return calcificationSentence(f, &rng)
         case .calcification:
             let morphology = (f.calcification ?? .punctate).rawValue.replacingOccurrences(of: "_", with: " ")
             let regional = f.distribution == .regional
@@ -141,7 +152,8 @@ public struct ReportWriter: Sendable {
 
     /// Explicit negatives for finding types the scope does not have.
     func negatives(_ present: [Finding], sides: String, _ rng: inout SynthRandom) -> [String] {
-        let kinds = Set(present.map(\.kind))
+        // From synth-2 on, benign calcifications leave the "no suspicious calcifications" negative in place.
+        let kinds = Set(present.filter { generator == .synth1 || $0.kind != .calcification || $0.isSuspiciousCalcification }.map(\.kind))
         var parts: [String] = []
         if !kinds.contains(.mass) { parts.append(rng.pick(["masses", "suspicious masses", "dominant masses"])) }
         if !kinds.contains(.calcification) { parts.append(rng.pick(["suspicious calcifications", "suspicious microcalcifications"])) }

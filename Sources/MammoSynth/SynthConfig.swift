@@ -2,9 +2,9 @@ import Foundation
 
 /// Everything that shapes a synthetic cohort. The same configuration and seed give byte-identical output.
 public struct SynthConfig: Codable, Equatable, Sendable {
-    /// The generator's version: recorded in cohort.json; changes whenever its output changes.
-    public static let generatorVersion = "synth-1"
-
+    /// Which generator draws the cohort: recorded in cohort-config.json, cohort.json and every patient
+    /// record (not among the encoded options, so a synth-1 cohort's files are those its generator wrote).
+    public var generator = GeneratorVersion.current
     public var patients: Int
     public var seed: UInt64
     /// Image size (rows x columns) at reduced resolution; ignored with `fullResolution`.
@@ -27,7 +27,7 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     /// one pixel. nil means 1; it is left out of cohort.json then, so cohorts made before this option
     /// existed resume unchanged.
     public var calcificationScale: Double?
-    /// How benign (punctate) calcifications are spread. nil is grouped, like the suspicious ones (left
+    /// synth-1 only: how benign (punctate) calcifications are spread. nil is grouped, like the suspicious ones (left
     /// out of cohort.json then); regional spreads them over three times the extent with three times
     /// the particles, as benign calcifications often are, so that they differ from suspicious clusters
     /// at a scale reduced resolution keeps.
@@ -37,6 +37,11 @@ public struct SynthConfig: Codable, Equatable, Sendable {
     public var testFraction = 0.2
     /// Folds over all patients (RSNA-style `fold` column).
     public var folds = 5
+
+    enum CodingKeys: String, CodingKey {
+        case patients, seed, rows, columns, fullResolution, maxExams, lesionContrast, lesionSize, prevalence, cancerRate
+        case calcificationScale, benignCalcificationDistribution, validationFraction, testFraction, folds
+    }
 
     public init(patients: Int, seed: UInt64) {
         self.patients = patients
@@ -56,10 +61,31 @@ public struct SynthConfig: Codable, Equatable, Sendable {
         if let calcificationScale {
             try check(calcificationScale >= 0.25 && calcificationScale <= 10, "calcification scale must be in [0.25, 10], got \(calcificationScale)")
         }
+        if let distribution = benignCalcificationDistribution {
+            try check(generator == .synth1, "benign calcifications '\(distribution.rawValue)' is an option of generator synth-1; \(generator.rawValue) draws every calcification in its own BI-RADS distribution (benign types diffuse or regional, suspicious ones grouped, linear or segmental)")
+            try check([.grouped, .regional].contains(distribution), "benign calcifications must be grouped or regional, got \(distribution.rawValue)")
+        }
         try check(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 1,
                   "validation and test fractions must leave patients for training")
         try check(folds >= 2 && folds <= 20, "folds must be in 2...20, got \(folds)")
     }
+}
+
+/// The generator versions: each draws the same options differently, and a cohort resumes only with
+/// the version that began it.
+public enum GeneratorVersion: String, Codable, CaseIterable, Sendable {
+    /// Calcifications as punctate (benign), amorphous, fine pleomorphic or fine linear clusters of one
+    /// placement and extent; reports name them without a benign or suspicious wording.
+    case synth1 = "synth-1"
+    /// Calcifications from the BI-RADS 5th-edition lexicon: typically benign types (vascular, coarse
+    /// popcorn-like, large rod-like, round and punctate, rim) spread diffusely or regionally and often
+    /// bilateral, suspicious ones (amorphous, coarse heterogeneous, fine pleomorphic, fine linear
+    /// branching) grouped, linear or segmental; reports word each as radiologists do.
+    case synth2 = "synth-2"
+
+    /// What new cohorts use unless asked otherwise. synth-2 becomes the default once the demo's
+    /// pretraining meets its learnability goal on it; until then it is chosen with `--generator synth-2`.
+    public static let current = GeneratorVersion.synth1
 }
 
 /// Errors of the cohort generator.

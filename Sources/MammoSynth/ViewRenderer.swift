@@ -131,7 +131,7 @@ public struct ViewRenderer: Sendable {
         if includeFindings {
             let painter = LesionPainter(geometry: geometry, spacing: spacing, texture: texture,
                                         contrastScale: config.lesionContrast,
-                                        calcificationScale: config.calcificationScale ?? 1, inside: inside)
+                                        calcificationScale: config.calcificationScale ?? 1, generator: config.generator, inside: inside)
             var layer = [Float](repeating: 0, count: count)
             for finding in exam.findings(side, view) {
                 if let box = painter.paint(finding, side: side, into: &layer) { boxes[finding.id] = box }

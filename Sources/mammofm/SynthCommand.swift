@@ -30,12 +30,16 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Cancer hazard multiplier.") var cancerRate = 1.0
     @Option(help: "Calcification particle size multiplier: keeps morphology visible at reduced resolution.")
     var calcificationScale = 1.0
-    @Option(help: "How benign (punctate) calcifications are spread: grouped (like suspicious ones) or regional (three times the extent and particles).")
-    var benignCalcifications = CalcificationDistribution.grouped
+    @Option(help: ArgumentHelp("Generator version: synth-1 (default) as before; synth-2 draws calcifications from the BI-RADS lexicon and words them as radiologists do.",
+                               discussion: "An unfinished cohort resumes only with the version that began it."))
+    var generator = GeneratorVersion.current
+    @Option(help: "synth-1 only: how benign (punctate) calcifications are spread: grouped (like suspicious ones) or regional (three times the extent and particles).")
+    var benignCalcifications: CalcificationDistribution?
 
     func makeConfig() throws -> SynthConfig {
         guard let parsed = parseHeightByWidth(size) else { throw ValidationError("--size must be HEIGHTxWIDTH, e.g. 512x320; got '\(size)'") }
         var config = SynthConfig(patients: patients, seed: seed)
+        config.generator = generator
         (config.rows, config.columns) = parsed
         config.fullResolution = fullResolution
         config.maxExams = maxExams
@@ -46,6 +50,12 @@ struct SynthCommand: ParsableCommand {
         // At 1 the option stays out of cohort.json, so cohorts made without it resume.
         config.calcificationScale = calcificationScale == 1 ? nil : calcificationScale
         // Grouped is left out of cohort.json, as before the option, so older cohorts resume.
+        if let benignCalcifications, ![.grouped, .regional].contains(benignCalcifications) {
+            throw ValidationError("--benign-calcifications must be 'grouped' or 'regional', got '\(benignCalcifications.rawValue)'")
+        }
+        if let benignCalcifications, generator != .synth1 {
+            throw ValidationError("--benign-calcifications is an option of --generator synth-1; \(generator.rawValue) draws benign calcification types diffuse or regional and suspicious ones grouped, linear or segmental")
+        }
         config.benignCalcificationDistribution = benignCalcifications == .grouped ? nil : benignCalcifications
         do { try config.validate() } catch { throw ValidationError("\(error)") }
         return config
@@ -64,6 +74,7 @@ struct SynthCommand: ParsableCommand {
 }
 
 extension CalcificationDistribution: ExpressibleByArgument {}
+extension GeneratorVersion: ExpressibleByArgument {}
 
 struct ContactSheetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
