@@ -166,8 +166,13 @@ extension Canvas {
     /// walls are painted as overlapping dots that must not add up: `accumulate: false` raises a pixel
     /// to the dot's value instead of adding it.
     mutating func dot(_ px: Double, _ py: Double, diameter: Double, peak: Double, accumulate: Bool = true) {
-        let sigma = max(0.5, diameter / 2)
-        let value = peak * min(1, pow(diameter / 2 / 0.5, 2)) * 1.1
+        dot(px, py, radius: diameter / 2, peak: peak, accumulate: accumulate)
+    }
+
+    /// The dot of synth-1's clusters and synth-2's particles, by radius in pixels.
+    mutating func dot(_ px: Double, _ py: Double, radius: Double, peak: Double, accumulate: Bool = true) {
+        let sigma = max(0.5, radius)
+        let value = peak * min(1, pow(radius / 0.5, 2)) * 1.1
         region(px, py, 2 * sigma + 1, maximum: !accumulate) { dx, dy in
             let q = (dx * dx + dy * dy) / (sigma * sigma)
             return q < 4 ? value * exp(-q / 2) * (1 - q / 4) : 0

@@ -149,13 +149,7 @@ struct LesionPainter {
                 continue
             }
             let diameter = sizeMM * calcificationScale
-            let sigma = max(0.5, diameter / 2 / spacing)
-            // Sub-pixel dots keep their integrated brightness.
-            let peak = brightness * c * min(1, pow(diameter / 2 / spacing / 0.5, 2)) * 1.1
-            canvas.region(px, py, 2 * sigma + 1) { dx, dy in
-                let q = (dx * dx + dy * dy) / (sigma * sigma)
-                return q < 4 ? peak * exp(-q / 2) * (1 - q / 4) : 0
-            }
+            canvas.dot(px, py, radius: diameter / 2 / spacing, peak: brightness * c)
         }
     }
 
