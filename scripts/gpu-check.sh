@@ -5,6 +5,11 @@
 # the full-size model benchmark on the GPU against PyTorch on the same GPU, and prints one summary.
 # Each step's log goes to $OUT (or /tmp) as gpu-check-<step>.log.
 # Usage: scripts/gpu-check.sh            (GPU_CHECK_SKIP_SETUP=1 skips `make setup`)
+# On a GPU machine with no Swift toolchain (and no network), it runs the bundle that
+# scripts/gpu-bundle.sh built elsewhere (GPU_BUNDLE, default .gpu/bundle.tar.xz) instead: the same
+# engine check, CUDA training steps and model benchmark through the release binaries, plus a short
+# pretraining in fp32, bf16 and fp16 on a synthetic cohort and zero-shot on the GPU; the CUDA-gated
+# test suites need the toolchain and are not run then.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 LOGS="${OUT:-/tmp}"
@@ -19,6 +24,10 @@ step() {  # step NAME COMMAND...: runs it with its log, records status and secon
 
 GPU="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -1)"
 [ -n "$GPU" ] || { echo "gpu-check: no NVIDIA GPU (nvidia-smi found none)" >&2; exit 2; }
+BUNDLE="${GPU_BUNDLE:-.gpu/bundle.tar.xz}"
+if ! command -v swift >/dev/null 2>&1 && [ -f "$BUNDLE" ]; then
+    exec bash scripts/gpu-check-bundle.sh "$BUNDLE" "$LOGS" "$GPU"
+fi
 [ "${GPU_CHECK_SKIP_SETUP:-0}" = 1 ] || step setup make setup
 step build swift build --build-tests
 BIN="$(swift build --show-bin-path)"
