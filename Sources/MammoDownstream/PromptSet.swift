@@ -46,8 +46,13 @@ public struct PromptSet: Codable, Equatable, Sendable {
             "mass": [finding("Mass", positive: false, count: 3), finding("Mass", positive: true, count: 6)],
             "calcification": [finding("Suspicious Calcification", positive: false, count: 3),
                               finding("Suspicious Calcification", positive: true, count: 6)],
-            "malignancy": [FindingPrompts.templates("No Finding", side: "{side}", positive: true) + ["negative screening mammogram", "benign"],
-                           ["suspicious for malignancy", "highly suggestive of malignancy", "biopsy is recommended", "malignancy"]],
+            // Malignancy as reports state it: suspicious findings against their absence. Prompts that
+            // name malignancy itself inverted (0.37 per breast): reports say "malignancy" mostly in
+            // "No mammographic evidence of malignancy". Chosen on the validation split
+            // (docs/experiments/2026-12-04-calcification-learnability.md).
+            "malignancy": [["no mass in the {side} breast", "no suspicious calcifications in the {side} breast", "negative screening mammogram"],
+                           ["suspicious mass in the {side} breast", "concerning mass in the {side} breast",
+                            "suspicious calcifications in the {side} breast"]],
             "density": [["the breasts are almost entirely fatty", "predominantly fatty", "almost entirely fatty (ACR category A)"],
                         ["the breasts are composed of scattered areas of fibroglandular density", "scattered fibroglandular density",
                          "scattered fibroglandular density (ACR category B)"],

@@ -48,7 +48,7 @@ extension LesionPainter {
             let width = max(0.7, pixels(0.3 * s))
             for _ in 0..<particleCount(4...10, distribution, &rng) {
                 let (x, y) = places.draw(&rng)
-                let angle = places.ductAngle + rng.uniform(-0.3, 0.3), length = pixels(rng.uniform(1.5, 3.5) * s) + 1
+                let angle = places.towardsNipple + rng.uniform(-0.3, 0.3), length = pixels(rng.uniform(1.5, 3.5) * s) + 1
                 canvas.line(x, y, angle: angle, length: length, width: width, amplitude: 1.0 * c, taper: false)
                 if rng.chance(0.4) {
                     let t = rng.uniform(0.3, 0.8)
@@ -122,13 +122,10 @@ struct ParticlePlaces {
     /// Half the distribution's extent.
     let extent: Double
     let distribution: CalcificationDistribution
-    /// Direction from the centre to the nipple (ducts run along it).
+    /// Direction from the centre to the nipple: ducts, and so linear distributions, run along it.
     let towardsNipple: Double
     /// Orientation of a regional ellipse.
     let rotation: Double
-
-    /// Linear distributions follow a duct towards the nipple.
-    var ductAngle: Double { towardsNipple }
 
     /// The k-th of n few large particles: spread round the centre (at angles k/n of a turn, at
     /// `within` to `reach` of the extent, the regional ellipse applied), so that few particles still
@@ -151,12 +148,12 @@ struct ParticlePlaces {
             return (cx + u * cos(rotation) - v * sin(rotation), cy + u * sin(rotation) + v * cos(rotation))
         case .linear:
             let along = rng.uniform(-extent, extent), across = rng.uniform(-0.04, 0.04) * extent
-            return (cx + along * cos(ductAngle) - across * sin(ductAngle), cy + along * sin(ductAngle) + across * cos(ductAngle))
+            return (cx + along * cos(towardsNipple) - across * sin(towardsNipple), cy + along * sin(towardsNipple) + across * cos(towardsNipple))
         case .segmental:
             // A wedge with its apex towards the nipple, widening towards the chest wall.
             let t = rng.unit().squareRoot()
             let along = extent * (1 - 2 * t), across = rng.uniform(-1, 1) * 0.55 * extent * t
-            return (cx + along * cos(ductAngle) - across * sin(ductAngle), cy + along * sin(ductAngle) + across * cos(ductAngle))
+            return (cx + along * cos(towardsNipple) - across * sin(towardsNipple), cy + along * sin(towardsNipple) + across * cos(towardsNipple))
         }
     }
 }

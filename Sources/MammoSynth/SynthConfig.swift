@@ -83,9 +83,8 @@ public enum GeneratorVersion: String, Codable, CaseIterable, Sendable {
     /// branching) grouped, linear or segmental; reports word each as radiologists do.
     case synth2 = "synth-2"
 
-    /// What new cohorts use unless asked otherwise. synth-2 becomes the default once the demo's
-    /// pretraining meets its learnability goal on it; until then it is chosen with `--generator synth-2`.
-    public static let current = GeneratorVersion.synth1
+    /// What new cohorts use unless asked otherwise; synth-1 stays available, byte for byte as it was.
+    public static let current = GeneratorVersion.synth2
 }
 
 /// Errors of the cohort generator.

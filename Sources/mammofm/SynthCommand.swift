@@ -30,7 +30,7 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Cancer hazard multiplier.") var cancerRate = 1.0
     @Option(help: "Calcification particle size multiplier: keeps morphology visible at reduced resolution.")
     var calcificationScale = 1.0
-    @Option(help: ArgumentHelp("Generator version: synth-1 (default) as before; synth-2 draws calcifications from the BI-RADS lexicon and words them as radiologists do.",
+    @Option(help: ArgumentHelp("Generator version: synth-2 (default) draws calcifications from the BI-RADS lexicon and words them as radiologists do; synth-1 is the earlier generator, byte for byte.",
                                discussion: "An unfinished cohort resumes only with the version that began it."))
     var generator = GeneratorVersion.current
     @Option(help: "synth-1 only: how benign (punctate) calcifications are spread: grouped (like suspicious ones) or regional (three times the extent and particles).")

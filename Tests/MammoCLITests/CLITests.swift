@@ -179,14 +179,29 @@ enum CLI {
         #expect(synth.status == 0, "\(synth.error)")
         #expect(synth.output.contains("3 patients (3 generated, 0 already done)"))
         #expect(synth.error.contains("3/3 patients"))
-        // An explicit calcification scale of 1 (and grouped benign calcifications) is the default
-        // configuration; another scale or distribution is another cohort.
+        // The default generator is synth-2, recorded in cohort.json; an explicit calcification scale of
+        // 1 is the default configuration; another scale is another cohort.
+        let summary = try String(contentsOf: cohort.appendingPathComponent("cohort.json"), encoding: .utf8)
+        #expect(summary.contains("\"generator\" : \"synth-2\""), "\(summary.prefix(300))")
         let again = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "1",
-                                 "--benign-calcifications", "grouped", "--out", cohort.path])
+                                 "--generator", "synth-2", "--out", cohort.path])
         #expect(again.output.contains("(0 generated, 3 already done)"), "\(again.error)")
-        let regional = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--benign-calcifications", "regional", "--out", cohort.path])
+        let benignOption = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--benign-calcifications", "regional", "--out", cohort.path])
+        #expect(benignOption.status != 0 && benignOption.error.contains("--generator synth-1"), "\(benignOption.error)")
+        // A synth-1 cohort (the earlier default) resumes only when asked for by name.
+        let older = CLI.folder("cohort-synth-1")
+        try? FileManager.default.removeItem(at: older)
+        let first = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--generator", "synth-1",
+                                 "--benign-calcifications", "grouped", "--out", older.path])
+        #expect(first.status == 0, "\(first.error)")
+        let plain = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--out", older.path])
+        #expect(plain.status != 0 && plain.error.contains("synth-1") && plain.error.contains("--generator"), "\(plain.error)")
+        let named = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--generator", "synth-1", "--out", older.path])
+        #expect(named.output.contains("(0 generated, 3 already done)"), "\(named.error)")
+        let regional = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--generator", "synth-1",
+                                    "--benign-calcifications", "regional", "--out", older.path])
         #expect(regional.status != 0 && regional.error.contains("other options"))
-        let unknown = try CLI.run(["synth", "--patients", "3", "--benign-calcifications", "diffuse", "--out", CLI.folder("bad").path])
+        let unknown = try CLI.run(["synth", "--patients", "3", "--generator", "synth-1", "--benign-calcifications", "diffuse", "--out", CLI.folder("bad").path])
         #expect(unknown.status != 0 && unknown.error.contains("'diffuse'") && unknown.error.contains("--benign-calcifications")
                 && unknown.error.contains("'grouped'") && unknown.error.contains("'regional'"), "\(unknown.error)")
         let scaled = try CLI.run(["synth", "--patients", "3", "--seed", "2", "--size", "128x80", "--calcification-scale", "4", "--out", cohort.path])

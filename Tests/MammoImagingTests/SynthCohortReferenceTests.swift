@@ -17,6 +17,7 @@ struct SynthCohortReference: Decodable {
     /// Keep in step with OPTIONS in the fixture script.
     static var config: SynthConfig {
         var config = SynthConfig(patients: 6, seed: 11)
+        config.generator = .synth1
         config.rows = 160
         config.columns = 96
         config.prevalence = 3

@@ -279,36 +279,18 @@ import Testing
     @Test func synth2ReportsParseBackToTheLabels() throws {
         var config = SynthFixture.config(patients: 400, seed: 43, prevalence: 3)
         config.generator = .synth2
-        let planner = CohortPlanner(config: config), writer = ReportWriter(generator: .synth2), parser = ReportParser()
-        var total = 0, agree = 0, benignOnly = 0
-        var disagreements: [String] = []
-        func expected(_ findings: [Finding]) -> Set<ReportParser.CalcificationMention> {
-            Set(findings.filter { $0.kind == .calcification }.map {
-                ReportParser.CalcificationMention(type: ReportParser.CalcificationType(rawValue: $0.calcification!.rawValue),
-                                                  distribution: ReportParser.CalcificationDistribution(rawValue: $0.distribution!.rawValue),
-                                                  side: $0.side.rawValue)
-            })
-        }
-        func check(_ text: String, density: Density, birads: Int, findings: [Finding]) {
-            let parsed = parser.parse(text)
-            total += 1
-            if parsed.density == density.rawValue && parsed.birads == birads && parsed.mentions == CohortLabelTests.mentions(findings)
-                && parsed.calcifications == expected(findings) {
-                agree += 1
-            } else if disagreements.count < 5 {
-                disagreements.append("\(text)\n  parsed \(parsed)\n  expected \(expected(findings))")
-            }
-        }
+        let planner = CohortPlanner(config: config), writer = ReportWriter(generator: .synth2)
+        var agreement = ReportAgreement(generator: .synth2), benignOnly = 0
         for index in 0..<config.patients {
             let plan = planner.patient(index, split: "train", fold: 0)
             for exam in plan.exams {
                 var rng = SynthRandom(seed: config.seed, purpose: .text, UInt64(index))
-                check(writer.report(exam, patient: plan, rng: &rng).text, density: plan.density,
-                      birads: max(exam.birads(.left), exam.birads(.right)), findings: exam.findings)
+                agreement.check(writer.report(exam, patient: plan, rng: &rng).text, density: plan.density,
+                                birads: max(exam.birads(.left), exam.birads(.right)), findings: exam.findings)
                 for side in Side.allCases {
                     let own = exam.findings.filter { $0.side == side }
                     let report = writer.breastReport(exam, patient: plan, side: side, rng: &rng)
-                    check(report.text, density: plan.density, birads: exam.birads(side), findings: own)
+                    agreement.check(report.text, density: plan.density, birads: exam.birads(side), findings: own)
                     if own.count == 1, own[0].kind == .calcification, !own[0].isSuspiciousCalcification {
                         benignOnly += 1
                         #expect(report.text.contains("suspicious calcifications") || report.text.contains("suspicious microcalcifications"), "\(report.text)")
@@ -318,9 +300,9 @@ import Testing
                 }
             }
         }
-        let rate = Double(agree) / Double(total)
-        print("synth-2 report agreement: \(agree)/\(total) = \(rate); \(benignOnly) breasts with benign calcifications only")
+        let (rate, total) = (agreement.rate, agreement.total)
+        print("synth-2 report agreement: \(agreement.agree)/\(total) = \(rate); \(benignOnly) breasts with benign calcifications only")
         #expect(benignOnly >= 20, "\(benignOnly) breasts with benign calcifications only")
-        #expect(rate >= 0.99, "agreement \(rate) over \(total); first disagreements:\n\(disagreements.joined(separator: "\n"))")
+        #expect(rate >= 0.99, "agreement \(rate) over \(total); first disagreements:\n\(agreement.disagreements.joined(separator: "\n"))")
     }
 }

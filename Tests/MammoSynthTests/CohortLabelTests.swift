@@ -5,47 +5,33 @@ import MammoText
 import Testing
 
 @Suite(.serialized) struct CohortLabelTests {
-    static func mentions(_ findings: [Finding]) -> Set<ReportParser.Mention> {
-        Set(findings.map { ReportParser.Mention(type: ReportParser.FindingType(rawValue: $0.kind.rawValue)!, side: $0.side.rawValue) })
-    }
-
-    /// The report parser recovers laterality, finding types, density and BI-RADS from the generated
-    /// reports (exam reports, their paraphrases and the per-breast texts) in at least 99% of them.
-    @Test func reportsAgreeWithTheLabels() throws {
-        let config = SynthFixture.config(patients: 400, seed: 41, prevalence: 2)
-        let planner = CohortPlanner(config: config), writer = ReportWriter(), parser = ReportParser()
-        var total = 0, agree = 0
-        var disagreements: [String] = []
-        var distinct = Set<String>()
-        func check(_ text: String, density: Density, birads: Int, findings: [Finding]) {
-            let parsed = parser.parse(text)
-            total += 1
-            distinct.insert(text)
-            if parsed.density == density.rawValue && parsed.birads == birads && parsed.mentions == Self.mentions(findings) {
-                agree += 1
-            } else if disagreements.count < 5 {
-                disagreements.append("\(text)\n  parsed \(parsed)\n  expected \(density) \(birads) \(Self.mentions(findings))")
-            }
-        }
+    /// The report parser recovers laterality, finding types, density and BI-RADS (and, for synth-2,
+    /// each calcification's type and distribution) from the generated reports (exam reports, their
+    /// paraphrases and the per-breast texts) in at least 99% of them, for each generator version.
+    @Test(arguments: GeneratorVersion.allCases) func reportsAgreeWithTheLabels(generator: GeneratorVersion) throws {
+        var config = SynthFixture.config(patients: 400, seed: 41, prevalence: 2)
+        config.generator = generator
+        let planner = CohortPlanner(config: config), writer = ReportWriter(generator: generator)
+        var agreement = ReportAgreement(generator: generator)
         for index in 0..<config.patients {
             let plan = planner.patient(index, split: "train", fold: 0)
             for exam in plan.exams {
                 for purpose in [SynthRandom.Purpose.text, .paraphrase] {
                     var rng = SynthRandom(seed: config.seed, purpose: purpose, UInt64(index))
                     let report = writer.report(exam, patient: plan, rng: &rng)
-                    check(report.text, density: plan.density, birads: max(exam.birads(.left), exam.birads(.right)), findings: exam.findings)
+                    agreement.check(report.text, density: plan.density, birads: max(exam.birads(.left), exam.birads(.right)), findings: exam.findings)
                     for side in Side.allCases {
                         let text = writer.breastReport(exam, patient: plan, side: side, rng: &rng).text
-                        check(text, density: plan.density, birads: exam.birads(side), findings: exam.findings.filter { $0.side == side })
+                        agreement.check(text, density: plan.density, birads: exam.birads(side), findings: exam.findings.filter { $0.side == side })
                     }
                 }
             }
         }
-        let rate = Double(agree) / Double(total)
-        print("report parser agreement: \(agree)/\(total) = \(rate); distinct texts \(distinct.count)")
-        #expect(rate >= 0.99, "agreement \(rate) over \(total) reports; first disagreements:\n\(disagreements.joined(separator: "\n"))")
+        let (rate, total) = (agreement.rate, agreement.total)
+        print("\(generator.rawValue) report parser agreement: \(agreement.agree)/\(total) = \(rate); distinct texts \(agreement.distinct.count)")
+        #expect(rate >= 0.99, "agreement \(rate) over \(total) reports; first disagreements:\n\(agreement.disagreements.joined(separator: "\n"))")
         // Varied phrasing: almost every report is a distinct string.
-        #expect(Double(distinct.count) / Double(total) > 0.8, "\(distinct.count) distinct of \(total)")
+        #expect(Double(agreement.distinct.count) / Double(total) > 0.8, "\(agreement.distinct.count) distinct of \(total)")
     }
 
     /// Density mix, finding prevalence and the cancer process stay in their configured ranges, and the
@@ -62,9 +48,10 @@ import Testing
                 / Double(2 * exams.count)
         }
         for (kind, configured) in CohortPlanner.benignRates {
-            // Findings persist between exams and cancers add some: between the rate and about twice it.
-            let measured = rate(kind, exams)
-            #expect(measured >= configured * 0.7 && measured <= configured * 2.2, "\(kind): \(measured) for \(configured)")
+            // Findings persist between exams and cancers add some: between the rate and about twice it;
+            // benign calcifications are often bilateral too (synth-2), which adds up to 70% more.
+            let measured = rate(kind, exams), most = kind == .calcification ? 3.6 : 2.2
+            #expect(measured >= configured * 0.7 && measured <= configured * most, "\(kind): \(measured) for \(configured)")
         }
         var doubled = base
         doubled.prevalence = 2
@@ -85,7 +72,7 @@ import Testing
                 for f in exam.findings where f.malignant {
                     #expect(f.birads >= 4)
                     #expect(f.shape != .round || f.margin != .circumscribed)
-                    #expect(f.calcification == nil || f.calcification == .finePleomorphic || f.calcification == .fineLinear)
+                    #expect(f.calcification.map { !$0.isTypicallyBenign } ?? true, "malignant \(f.calcification!.rawValue) calcification")
                 }
                 if let years = plan.yearsToCancer(after: exam) {
                     #expect(years >= 0 && years <= 5 && plan.censorYears(after: exam) >= years - 1e-9)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MammoSynth
+import MammoText
 
 /// Small cohorts for tests: tiny images, every finding type frequent.
 enum SynthFixture {
@@ -58,3 +59,42 @@ enum SynthFixture {
 }
 
 import MammoImaging
+
+/// Counts generated reports whose parse agrees with the plan: density, BI-RADS, finding types and
+/// sides and, for synth-2, each calcification's type, distribution and side. Keeps the first
+/// disagreements and the distinct texts.
+struct ReportAgreement {
+    let generator: GeneratorVersion
+    let parser = ReportParser()
+    var total = 0, agree = 0
+    var disagreements: [String] = []
+    var distinct = Set<String>()
+
+    init(generator: GeneratorVersion) { self.generator = generator }
+
+    var rate: Double { Double(agree) / Double(max(1, total)) }
+
+    static func mentions(_ findings: [Finding]) -> Set<ReportParser.Mention> {
+        Set(findings.map { ReportParser.Mention(type: ReportParser.FindingType(rawValue: $0.kind.rawValue)!, side: $0.side.rawValue) })
+    }
+
+    static func calcificationMentions(_ findings: [Finding]) -> Set<ReportParser.CalcificationMention> {
+        Set(findings.filter { $0.kind == .calcification }.map {
+            ReportParser.CalcificationMention(type: ReportParser.CalcificationType(rawValue: $0.calcification!.rawValue),
+                                              distribution: ReportParser.CalcificationDistribution(rawValue: $0.distribution!.rawValue),
+                                              side: $0.side.rawValue)
+        })
+    }
+
+    mutating func check(_ text: String, density: Density, birads: Int, findings: [Finding]) {
+        let parsed = parser.parse(text)
+        total += 1
+        distinct.insert(text)
+        let calcificationsAgree = generator == .synth1 || parsed.calcifications == Self.calcificationMentions(findings)
+        if parsed.density == density.rawValue && parsed.birads == birads && parsed.mentions == Self.mentions(findings) && calcificationsAgree {
+            agree += 1
+        } else if disagreements.count < 5 {
+            disagreements.append("\(text)\n  parsed \(parsed)\n  expected \(density) \(birads) \(Self.mentions(findings))")
+        }
+    }
+}

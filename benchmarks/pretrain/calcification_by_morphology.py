@@ -1,14 +1,17 @@
-"""Splits a suspicious-calcification score by what the images hold: does a model detect calcifications
-at all, and does it tell suspicious morphology from benign punctate clusters?
+"""Splits a suspicious-calcification score by what the images hold: does a model detect each BI-RADS
+calcification type and distribution, and does it tell suspicious calcifications from benign ones?
 
-For each morphology, the AUROC of images holding only that morphology against calcification-free
-images (detection); then suspicious images against punctate-only images (discrimination), the
-distinction the "suspicious calcification" label asks for.
+Detection: for each type (and each distribution), the AUROC of images whose calcifications are all of
+that type against calcification-free images. Discrimination: images with a suspicious calcification
+against images with benign calcifications only, the distinction the "suspicious calcification" label
+asks for. 95% CIs by bootstrap over patients (2,000 resamples).
 
-    bash scripts/torch-python.sh benchmarks/pretrain/calcification_by_morphology.py COHORT PREDICTIONS.csv
+    bash scripts/torch-python.sh benchmarks/pretrain/calcification_by_morphology.py COHORT PREDICTIONS.csv \
+        [--csv OUT.csv --label NAME]
 
 COHORT is a `mammofm synth` output; PREDICTIONS.csv a calcification predictions file written by
 `mammofm zeroshot`, `probe` or `finetune` (`image_id` and a `p_suspicious calcification` column).
+--csv appends one row per figure (label, group, value, n_positive, n_negative, auroc, ci_low, ci_high).
 """
 import argparse
 import collections
@@ -17,25 +20,54 @@ import os
 
 import numpy as np
 
+BENIGN = {"punctate", "vascular", "coarse_popcorn", "large_rod_like", "rim"}
+
 
 def auroc(positives, negatives):
-    scores = np.array(positives + negatives)
-    labels = np.array([1] * len(positives) + [0] * len(negatives))
+    """Mann-Whitney AUROC, ties counted half."""
+    positives, negatives = np.asarray(positives), np.asarray(negatives)
+    scores = np.concatenate([positives, negatives])
     order = scores.argsort(kind="mergesort")
     ranks = np.empty(len(scores))
     ranks[order] = np.arange(1, len(scores) + 1)
+    sorted_scores = scores[order]
     # Ties share their mean rank.
-    for value in np.unique(scores):
-        tied = scores == value
-        ranks[tied] = ranks[tied].mean()
+    starts = np.flatnonzero(np.r_[True, sorted_scores[1:] != sorted_scores[:-1]])
+    ends = np.r_[starts[1:], len(scores)]
+    for start, end in zip(starts, ends):
+        if end - start > 1:
+            ranks[order[start:end]] = (start + end + 1) / 2
     p, n = len(positives), len(negatives)
-    return (ranks[labels == 1].sum() - p * (p + 1) / 2) / (p * n)
+    return (ranks[:p].sum() - p * (p + 1) / 2) / (p * n)
+
+
+def bootstrap(positives, negatives, resamples=2000, seed=0):
+    """AUROC and its 95% percentile CI, resampling patients (each group's (patient, score) pairs)."""
+    value = auroc([s for _, s in positives], [s for _, s in negatives])
+    patients = sorted({p for p, _ in positives} | {p for p, _ in negatives})
+    by_patient = collections.defaultdict(lambda: ([], []))
+    for p, s in positives:
+        by_patient[p][0].append(s)
+    for p, s in negatives:
+        by_patient[p][1].append(s)
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        drawn = rng.choice(len(patients), len(patients))
+        pos = [s for i in drawn for s in by_patient[patients[i]][0]]
+        neg = [s for i in drawn for s in by_patient[patients[i]][1]]
+        if pos and neg:
+            values.append(auroc(pos, neg))
+    low, high = np.percentile(values, [2.5, 97.5])
+    return value, low, high
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cohort")
     parser.add_argument("predictions")
+    parser.add_argument("--csv", help="append the figures to this CSV file")
+    parser.add_argument("--label", default="", help="the run's name in the CSV")
     args = parser.parse_args()
 
     with open(args.predictions) as handle:
@@ -45,25 +77,51 @@ def main():
         raise SystemExit(f"{args.predictions}: no 'p_suspicious calcification' column")
     score = {row["image_id"]: float(row[column]) for row in rows}
 
-    morphologies = collections.defaultdict(set)
+    types, distributions, patient = collections.defaultdict(set), collections.defaultdict(set), {}
     with open(os.path.join(args.cohort, "labels", "findings.csv")) as handle:
         for row in csv.DictReader(handle):
+            patient[row["image_id"]] = row.get("patient_id", row["image_id"])
             if row["kind"] == "calcification":
-                morphologies[row["image_id"]].add(row["morphology"])
+                types[row["image_id"]].add(row["morphology"])
+                if row.get("distribution"):
+                    distributions[row["image_id"]].add(row["distribution"])
+    with open(os.path.join(args.cohort, "labels", "images.csv")) as handle:
+        for row in csv.DictReader(handle):
+            patient.setdefault(row["image_id"], row.get("patient_id", row["image_id"]))
 
-    free = [s for image, s in score.items() if not morphologies[image]]
-    single = collections.defaultdict(list)
-    for image, s in score.items():
-        if len(morphologies[image]) == 1:
-            single[next(iter(morphologies[image]))].append(s)
+    def pairs(images):
+        return [(patient.get(image, image), score[image]) for image in images]
+
+    free = [image for image in score if not types[image]]
+    figures = []
+
+    def report(group, value, positives, negatives):
+        if not positives or not negatives:
+            return
+        auc, low, high = bootstrap(pairs(positives), pairs(negatives))
+        figures.append((group, value, len(positives), len(negatives), auc, low, high))
+        print(f"{group:15s} {value:22s} {len(positives):5d} {len(negatives):6d}  {auc:.3f} ({low:.3f}-{high:.3f})")
+
     print(f"{len(score)} scored images, {len(free)} without calcifications")
-    print(f"{'images holding only':22s} {'n':>5s}  AUROC against calcification-free images")
-    for morphology, values in sorted(single.items()):
-        print(f"{morphology:22s} {len(values):5d}  {auroc(values, free):.3f}")
-    suspicious = [s for image, s in score.items() if morphologies[image] - {"punctate"}]
-    punctate = single.get("punctate", [])
-    if suspicious and punctate:
-        print(f"suspicious ({len(suspicious)}) against punctate-only ({len(punctate)}) images: {auroc(suspicious, punctate):.3f}")
+    print(f"{'group':15s} {'images holding only':22s} {'n':>5s} {'vs n':>6s}  AUROC against calcification-free images")
+    for kind in sorted({t for ts in types.values() for t in ts}):
+        report("type", kind, [i for i in score if types[i] == {kind}], free)
+    for spread in sorted({d for ds in distributions.values() for d in ds}):
+        report("distribution", spread, [i for i in score if distributions[i] == {spread}], free)
+    suspicious = [i for i in score if types[i] - BENIGN]
+    benign = [i for i in score if types[i] and types[i] <= BENIGN]
+    print("discrimination: images with a suspicious calcification against images with benign ones only")
+    report("discrimination", "suspicious_vs_benign", suspicious, benign)
+    report("detection", "suspicious_vs_free", suspicious, free)
+
+    if args.csv:
+        new = not os.path.exists(args.csv)
+        with open(args.csv, "a", newline="") as handle:
+            writer = csv.writer(handle)
+            if new:
+                writer.writerow(["label", "group", "value", "n_positive", "n_negative", "auroc", "ci_low", "ci_high"])
+            for row in figures:
+                writer.writerow([args.label, *row[:4], *(f"{x:.4f}" for x in row[4:])])
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from pydicom.uid import JPEGLSLossless
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Keep in step with SynthCohortReferenceTests.config.
-OPTIONS = ["--patients", "6", "--seed", "11", "--size", "160x96", "--prevalence", "3", "--cancer-rate", "4"]
+OPTIONS = ["--patients", "6", "--seed", "11", "--size", "160x96", "--prevalence", "3", "--cancer-rate", "4", "--generator", "synth-1"]
 
 
 def main():
