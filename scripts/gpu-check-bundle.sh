@@ -1,20 +1,8 @@
-#!/usr/bin/env bash
 # The GPU check from a bundle of scripts/gpu-bundle.sh, on a machine with CUDA and a PyTorch of the
-# bundle's torch version but no Swift toolchain. Called by scripts/gpu-check.sh.
-# Usage: scripts/gpu-check-bundle.sh BUNDLE_FILE LOG_DIR GPU_DESCRIPTION
-set -uo pipefail
-cd "$(dirname "$0")/.."
-BUNDLE_FILE="$1" LOGS="$2" GPU="$3"
+# bundle's torch version but no Swift toolchain. Sourced by scripts/gpu-check.sh, whose step, SUMMARY,
+# LOGS, GPU and BUNDLE it uses; exits with the check's status.
 WORK="$(mktemp -d)"
-declare -a SUMMARY
-step() {  # step NAME COMMAND...: runs it with its log, records status and seconds
-    local name="$1"; shift
-    local started=$(date +%s)
-    if "$@" > "$LOGS/gpu-check-$name.log" 2>&1; then status=ok; else status="FAILED ($?)"; fi
-    SUMMARY+=("$(printf '%-22s %-12s %5d s' "$name" "$status" $(( $(date +%s) - started )))")
-}
-
-tar -C "$WORK" -xJf "$BUNDLE_FILE" || { echo "gpu-check: cannot unpack $BUNDLE_FILE" >&2; exit 2; }
+tar -C "$WORK" -xJf "$BUNDLE" || { echo "gpu-check: cannot unpack $BUNDLE" >&2; exit 2; }
 B="$WORK/bundle"
 PYTHON="$(command -v python3)"
 TORCH_DIR="$("$PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')"

@@ -26,7 +26,8 @@ GPU="$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,nohe
 [ -n "$GPU" ] || { echo "gpu-check: no NVIDIA GPU (nvidia-smi found none)" >&2; exit 2; }
 BUNDLE="${GPU_BUNDLE:-.gpu/bundle.tar.xz}"
 if ! command -v swift >/dev/null 2>&1 && [ -f "$BUNDLE" ]; then
-    exec bash scripts/gpu-check-bundle.sh "$BUNDLE" "$LOGS" "$GPU"
+    # Sourced: it uses step, SUMMARY, LOGS and GPU from here, and exits with the check's status.
+    source scripts/gpu-check-bundle.sh
 fi
 [ "${GPU_CHECK_SKIP_SETUP:-0}" = 1 ] || step setup make setup
 step build swift build --build-tests
