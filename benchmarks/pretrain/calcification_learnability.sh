@@ -36,12 +36,12 @@ echo "cohort and preprocessing: $(elapsed)"
     --set "training.epochs=$EPOCHS" --set "training.seed=$PRETRAIN_SEED" \
     --set "model.input_height=$HEIGHT" --set "model.input_width=$WIDTH" --set "output=$RUN/pretrain" ${EXTRA[@]+"${EXTRA[@]}"}
 echo "pretraining done: $(elapsed)"
-DATA=(--dataset "$COHORT" --format synth --images "$PREPARED/images" --feature-cache "$RUN/features" --threads "$THREADS" "${DEVICE_OPTIONS[@]}")
-"$MAMMOFM" zeroshot --model "$RUN/pretrain/final" "${DATA[@]}" --tasks mass,calcification,malignancy --out "$RUN/zeroshot"
-"$MAMMOFM" probe --model "$RUN/pretrain/final" "${DATA[@]}" --tasks calcification --fractions 100% --seeds 0 --out "$RUN/probe"
+# Every study reads the same images and feature cache; only the dataset (the cohort or its view) differs.
+STUDY=(--model "$RUN/pretrain/final" --format synth --images "$PREPARED/images" --feature-cache "$RUN/features" --threads "$THREADS" "${DEVICE_OPTIONS[@]}")
+"$MAMMOFM" zeroshot "${STUDY[@]}" --dataset "$COHORT" --tasks mass,calcification,malignancy --out "$RUN/zeroshot"
+"$MAMMOFM" probe "${STUDY[@]}" --dataset "$COHORT" --tasks calcification --fractions 100% --seeds 0 --out "$RUN/probe"
 [ -d "$COHORT-calcified" ] || py "$ROOT/benchmarks/pretrain/cohort_view.py" "$COHORT" "$COHORT-calcified" --calcified-only
-"$MAMMOFM" probe --model "$RUN/pretrain/final" --dataset "$COHORT-calcified" --format synth --images "$PREPARED/images" \
-    --feature-cache "$RUN/features" --threads "$THREADS" "${DEVICE_OPTIONS[@]}" --tasks calcification --fractions 100% --seeds 0 --out "$RUN/probe-calcified"
+"$MAMMOFM" probe "${STUDY[@]}" --dataset "$COHORT-calcified" --tasks calcification --fractions 100% --seeds 0 --out "$RUN/probe-calcified"
 echo "zero-shot and probes done: $(elapsed)"
 for predictions in "$RUN"/zeroshot/predictions/*calcification*.csv "$RUN"/probe/predictions/*calcification*.csv; do
     [ -f "$predictions" ] || continue
