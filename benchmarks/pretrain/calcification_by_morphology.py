@@ -62,6 +62,25 @@ def bootstrap(positives, negatives, resamples=2000, seed=0):
     return value, low, high
 
 
+def read_scores(path, wanted, what):
+    """The image scores of a predictions file: its first `p_` column for which `wanted` holds."""
+    with open(path) as handle:
+        rows = list(csv.DictReader(handle))
+    column = next((c for c in rows[0] if c.startswith("p_") and wanted(c)), None) if rows else None
+    if column is None:
+        raise SystemExit(f"{path}: no {what} column")
+    return column, {row["image_id"]: float(row[column]) for row in rows}
+
+
+def read_cohort(cohort):
+    """The cohort's finding rows and each image's patient (labels/findings.csv, labels/images.csv)."""
+    with open(os.path.join(cohort, "labels", "findings.csv")) as handle:
+        findings = list(csv.DictReader(handle))
+    with open(os.path.join(cohort, "labels", "images.csv")) as handle:
+        patient = {row["image_id"]: row["patient_id"] for row in csv.DictReader(handle)}
+    return findings, patient
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("cohort")
@@ -70,27 +89,18 @@ def main():
     parser.add_argument("--label", default="", help="the run's name in the CSV")
     args = parser.parse_args()
 
-    with open(args.predictions) as handle:
-        rows = list(csv.DictReader(handle))
-    column = next((c for c in rows[0] if c.startswith("p_") and "suspicious calcification" in c and "no " not in c), None)
-    if column is None:
-        raise SystemExit(f"{args.predictions}: no 'p_suspicious calcification' column")
-    score = {row["image_id"]: float(row[column]) for row in rows}
-
-    types, distributions, patient = collections.defaultdict(set), collections.defaultdict(set), {}
-    with open(os.path.join(args.cohort, "labels", "findings.csv")) as handle:
-        for row in csv.DictReader(handle):
-            patient[row["image_id"]] = row.get("patient_id", row["image_id"])
-            if row["kind"] == "calcification":
-                types[row["image_id"]].add(row["morphology"])
-                if row.get("distribution"):
-                    distributions[row["image_id"]].add(row["distribution"])
-    with open(os.path.join(args.cohort, "labels", "images.csv")) as handle:
-        for row in csv.DictReader(handle):
-            patient.setdefault(row["image_id"], row.get("patient_id", row["image_id"]))
+    _, score = read_scores(args.predictions, lambda c: "suspicious calcification" in c and "no " not in c,
+                           "'p_suspicious calcification'")
+    findings, patient = read_cohort(args.cohort)
+    types, distributions = collections.defaultdict(set), collections.defaultdict(set)
+    for row in findings:
+        if row["kind"] == "calcification":
+            types[row["image_id"]].add(row["morphology"])
+            if row.get("distribution"):
+                distributions[row["image_id"]].add(row["distribution"])
 
     def pairs(images):
-        return [(patient.get(image, image), score[image]) for image in images]
+        return [(patient[image], score[image]) for image in images]
 
     free = [image for image in score if not types[image]]
     figures = []
