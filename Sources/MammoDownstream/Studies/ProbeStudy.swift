@@ -62,6 +62,7 @@ public struct ProbeStudy: Sendable {
         configuration["seeds"] = seeds.map(String.init).joined(separator: ",")
         var document = EvaluationDocument(command: "probe", model: model.path, modelHash: encoders[0].hash, dataset: dataset, configuration: configuration)
         var unreadable = 0
+        var pretrainedFeatures: FeatureSet?
         for encoder in encoders {
             let features = try data.extractFeatures(model: encoder.model, modelHash: encoder.hash, dataset: dataset,
                                                     batchNormCalibrationImages: encoder.calibration, log: log)
@@ -71,6 +72,7 @@ public struct ProbeStudy: Sendable {
                 unreadable = features.failures.count
                 dataset = dataset.removingImages(features.failedImageIDs)
             }
+            if pretrainedFeatures == nil { pretrainedFeatures = features }
             for task in tasks {
                 for fraction in fractions {
                     for seed in seeds {
@@ -85,7 +87,33 @@ public struct ProbeStudy: Sendable {
                 }
             }
         }
+        if let output = data.output, let pretrainedFeatures {
+            try saveHeads(tasks: tasks, encoder: encoders[0], features: pretrainedFeatures, dataset: dataset,
+                          to: output.appendingPathComponent("heads"), log: log)
+        }
         return try data.finish(document, unreadableImages: unreadable, log: log)
+    }
+
+    /// The deployable head of each task (OUTPUT/heads/<task>/): a final fit on all training data with
+    /// the first seed's settings, calibrated and thresholded on validation; `mammofm bundle create`
+    /// packs them with the encoder.
+    func saveHeads(tasks: [ClassificationTask], encoder: Encoder, features: FeatureSet, dataset: LabelledDataset, to folder: URL,
+                   log: RunLog) throws {
+        let config = encoder.model.config.image
+        for task in tasks {
+            let settings = head.settings(for: task, seed: seeds.first ?? 0, defaultLearningRate: Self.defaultLearningRate)
+            do {
+                let deployed = try EvaluationProtocol.deployableProbe(task: task, dataset: dataset, features: features, settings: settings,
+                                                                      encoderWeightsHash: encoder.hash, inputHeight: config.inputHeight,
+                                                                      inputWidth: config.inputWidth, operatingPoint: data.operatingPoint)
+                try deployed.write(to: folder.appendingPathComponent(task.name))
+                log.note("saved the deployable \(task.name) head to \(folder.path)/\(task.name)")
+            } catch let error as MetricError {
+                log.note("\(task.name): no deployable head: \(error)")
+            } catch InputError.badInput(let reason) {
+                log.note("\(task.name): no deployable head: \(reason)")
+            }
+        }
     }
 
     /// One probe: trained, scored and its test predictions saved.

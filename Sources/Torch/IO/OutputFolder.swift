@@ -18,6 +18,10 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
     case preprocessed
     /// A synthetic cohort (resumed in place).
     case syntheticCohort = "synthetic-cohort"
+    /// A model bundle: the encoder, its heads and a manifest (replaced whole).
+    case bundle
+    /// The analysis of one exam: analysis.json, the structured report, the page, model inputs (replaced whole).
+    case examAnalysis = "exam-analysis"
 
     /// Files that identify this kind's folders written before folders carried a marker: a folder
     /// without a marker is taken as this kind's output only when it holds all of them.
@@ -29,6 +33,8 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
         case .results: return ["result.json"]
         case .preprocessed: return ["manifest.csv"]
         case .syntheticCohort: return ["cohort.json"]
+        case .bundle: return ["manifest.json", "model"]
+        case .examAnalysis: return ["analysis.json"]
         }
     }
 
@@ -40,6 +46,10 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
             return ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", OutputFolder.markerName]
         case .fineTuneCheckpoint:
             return ["model.safetensors", "optimizer.bin", "state.json", OutputFolder.markerName]
+        case .bundle:
+            return ["manifest.json", "model", "heads", OutputFolder.markerName]
+        case .examAnalysis:
+            return ["analysis.json", "report.dcm", "index.html", "images", OutputFolder.markerName]
         default: return nil
         }
     }

@@ -1,0 +1,195 @@
+import Foundation
+import MammoData
+import MammoDownstream
+import MammoEvaluation
+import MammoImaging
+import MammoModels
+import Torch
+
+/// One exam through a bundle (`mammofm analyze`): the newest exam of a folder of DICOM files is
+/// preprocessed with the bundle's profile, embedded, scored by the zero-shot prompts and every head,
+/// and written as `analysis.json`, a DICOM Enhanced SR (`report.dcm`) and a self-contained page
+/// (`index.html`), with the model inputs under `images/`. Files it cannot use are listed with the
+/// reason; laterality or view missing from a header is inferred from the pixels and marked so.
+public struct ExamAnalysis: Sendable {
+    /// The folder of the exam's DICOM files (one patient; several exams: the newest is analysed).
+    public var exam: URL
+    /// The analysis folder (new, or an earlier analysis, replaced whole); nil writes nothing.
+    public var output: URL?
+
+    public init(exam: URL, output: URL?) {
+        self.exam = exam
+        self.output = output
+    }
+
+    /// What a run produced: the document and, when written, the report's SOP Instance UID.
+    public struct Outcome: Sendable {
+        public var document: AnalysisDocument
+        public var reportUID: String?
+    }
+
+    /// A decoded screening view ready for the model.
+    struct PreparedView {
+        var file: ExamFile
+        var laterality: Laterality
+        var view: String
+        var lateralitySource: String
+        var viewSource: String
+        var pixels: Tensor
+        var geometry: PreprocessingGeometry
+        var key: String { "\(laterality.rawValue)-\(view)" }
+    }
+
+    public func run(bundle: LoadedBundle, log: RunLog = .standardError) throws -> Outcome {
+        let started = Date()
+        var timings = AnalysisDocument.Timings()
+        if let output { try OutputFolder.checkWritable(output, as: .examAnalysis) }
+        var selection = try ExamSelection.read(exam)
+        timings.readSeconds = Date().timeIntervalSince(started)
+
+        let preprocessStarted = Date()
+        let views = try prepare(&selection, bundle: bundle, log: log)
+        timings.preprocessSeconds = Date().timeIntervalSince(preprocessStarted)
+        guard !views.isEmpty else {
+            throw ImagingError.unreadable(path: exam.path, reason: "none of the exam's images could be analysed: "
+                                          + selection.skipped.prefix(3).map { "\($0.file): \($0.reason)" }.joined(separator: "; "))
+        }
+
+        var reportUID: String?
+        var document: AnalysisDocument?
+        let build = { (folder: URL) throws in
+            let imagesFolder = folder.appendingPathComponent("images")
+            try FileManager.default.createDirectory(at: imagesFolder, withIntermediateDirectories: true)
+            var inputs: [URL] = []
+            for view in views {
+                let url = imagesFolder.appendingPathComponent(view.key + ".png")
+                let values = try view.pixels.to(.int32).toArray(Int32.self).map { UInt16(clamping: $0) }
+                try GrayscaleImage(width: view.geometry.outputWidth, height: view.geometry.outputHeight,
+                                   bitDepth: bundle.manifest.model.preprocessing.bitDepth, pixels: values).writePNG(url)
+                inputs.append(url)
+            }
+            let inferenceStarted = Date()
+            let scored = try ExamScoring(bundle: bundle).score(views: views, inputs: inputs)
+            timings.inferenceSeconds = Date().timeIntervalSince(inferenceStarted)
+            let writeStarted = Date()
+            var made = makeDocument(bundle: bundle, selection: selection, views: views, scored: scored)
+            timings.totalSeconds = Date().timeIntervalSince(started)
+            made.timings = timings
+            if output != nil {
+                reportUID = try AnalysisReport.structuredReport(made, header: selection.current[0].study, metadata: selection.current[0].metadata)
+                    .write(to: folder.appendingPathComponent("report.dcm"))
+                try AnalysisPage.render(made, images: imagesFolder).write(to: folder.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+                made.timings.writeSeconds = Date().timeIntervalSince(writeStarted)
+                made.timings.totalSeconds = Date().timeIntervalSince(started)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try writeAtomically(encoder.encode(made), to: folder.appendingPathComponent("analysis.json"))
+            }
+            document = made
+        }
+        if let output {
+            try OutputFolder.replace(output, as: .examAnalysis, durable: false, build: build)
+            log.note("wrote \(output.path)/analysis.json, report.dcm and index.html")
+        } else {
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-analysis-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            try build(scratch)
+        }
+        return Outcome(document: document!, reportUID: reportUID)
+    }
+
+    /// Decodes the selected files, preprocesses them with the bundle's profile, infers what their
+    /// headers lack, and keeps one image per side and view.
+    func prepare(_ selection: inout ExamSelection, bundle: LoadedBundle, log: RunLog) throws -> [PreparedView] {
+        let model = bundle.manifest.model
+        var prepared: [PreparedView] = []
+        for file in selection.current {
+            do {
+                let image = try DicomImage(contentsOf: file.url)
+                let (pixels, geometry) = try model.preprocessing.apply(image, width: model.inputWidth, height: model.inputHeight)
+                var laterality = file.metadata.laterality, view = file.metadata.view ?? ""
+                var lateralitySource = file.metadata.lateralitySource ?? "", viewSource = file.metadata.view == nil ? "" : "ViewPosition or ViewCodeSequence"
+                if laterality == .unknown || view.isEmpty {
+                    let inferred = try InferredOrientation.infer(image)
+                    if laterality == .unknown {
+                        laterality = inferred.laterality
+                        lateralitySource = String(format: "inferred from the image (chest wall on the %@, %.0f%% of the breast on that half)",
+                                                  inferred.laterality == .left ? "left" : "right", inferred.chestWallShare * 100)
+                    }
+                    if view.isEmpty {
+                        view = inferred.view
+                        viewSource = String(format: "inferred from the image (%.0f%% of the height above the breast, %.0f%% below; an MLO reaches the top edge)",
+                                            inferred.topGap * 100, inferred.bottomGap * 100)
+                    }
+                }
+                prepared.append(PreparedView(file: file, laterality: laterality, view: view, lateralitySource: lateralitySource,
+                                             viewSource: viewSource, pixels: pixels, geometry: geometry))
+            } catch {
+                selection.skipped.append(SkippedFile(file: file.name, sopInstanceUID: file.metadata.sopInstanceUID, reason: "\(error)"))
+                log.note("skipped \(file.name): \(error)")
+            }
+        }
+        // One image per side and view: one FOR PRESENTATION before one FOR PROCESSING, then the
+        // highest Instance Number (a retake).
+        func rank(_ view: PreparedView) -> (Int, Int) {
+            ((view.file.metadata.presentationIntentType ?? "").uppercased().contains("PROCESSING") ? 0 : 1, view.file.study.instanceNumber ?? 0)
+        }
+        var kept: [String: PreparedView] = [:]
+        for view in prepared {
+            if let other = kept[view.key] {
+                let (chosen, dropped) = rank(view) >= rank(other) ? (view, other) : (other, view)
+                kept[view.key] = chosen
+                selection.skipped.append(SkippedFile(file: dropped.file.name, sopInstanceUID: dropped.file.metadata.sopInstanceUID,
+                                                     reason: "a second \(view.key) image; \(chosen.file.name) was analysed (for presentation before for processing, then the higher Instance Number)"))
+            } else {
+                kept[view.key] = view
+            }
+        }
+        let order = ["R-CC", "L-CC", "R-MLO", "L-MLO"]
+        return kept.values.sorted { (order.firstIndex(of: $0.key) ?? 9, $0.key) < (order.firstIndex(of: $1.key) ?? 9, $1.key) }
+    }
+
+    func makeDocument(bundle: LoadedBundle, selection: ExamSelection, views: [PreparedView], scored: ExamScoring.Scores) -> AnalysisDocument {
+        let first = selection.current[0]
+        let present = Set(views.map(\.key))
+        let missing = ["R CC", "L CC", "R MLO", "L MLO"].filter { !present.contains($0.replacingOccurrences(of: " ", with: "-")) }
+        let images = views.enumerated().map { index, view in
+            AnalysisDocument.Image(
+                file: view.file.name, sopInstanceUID: view.file.metadata.sopInstanceUID, seriesInstanceUID: view.file.metadata.seriesInstanceUID,
+                sopClassUID: view.file.study.sopClassUID, laterality: view.laterality.rawValue, view: view.view,
+                lateralitySource: view.lateralitySource, viewSource: view.viewSource, manufacturer: view.file.metadata.manufacturer,
+                modelInput: "images/\(view.key).png", geometry: view.geometry, results: scored.images[index])
+        }
+        var heads: [String: String] = [:]
+        for head in bundle.manifest.heads {
+            heads[head.task] = bundle.manifest.files.first { $0.path == head.folder + "/" + ClassifierHead.weightsName }?.fnv1a64 ?? ""
+        }
+        let findings = Self.findings(breasts: scored.breasts, images: images)
+        return AnalysisDocument(
+            mammofmVersion: MammoFMRelease.version, created: ISO8601DateFormatter().string(from: Date()),
+            bundle: .init(manifestHash: bundle.manifestHash, modelWeightsHash: bundle.manifest.model.weightsHash,
+                          imageTower: bundle.manifest.model.imageTower, inputWidth: bundle.manifest.model.inputWidth,
+                          inputHeight: bundle.manifest.model.inputHeight, preprocessing: bundle.manifest.model.preprocessing,
+                          prompts: bundle.manifest.prompts.name, heads: heads),
+            exam: .init(studyInstanceUID: first.metadata.studyInstanceUID, studyDate: first.study.studyDate, studyTime: first.study.studyTime,
+                        accessionNumber: first.study.accessionNumber, manufacturer: first.metadata.manufacturer, priors: selection.priors,
+                        missingViews: missing),
+            images: images, skipped: selection.skipped, breasts: scored.breasts, examResults: scored.exam, findings: findings,
+            timings: .init())
+    }
+
+    /// Positive head decisions per breast (and per image for findings only one view shows), in words.
+    static func findings(breasts: [AnalysisDocument.Breast], images: [AnalysisDocument.Image]) -> [AnalysisDocument.Finding] {
+        var findings: [AnalysisDocument.Finding] = []
+        for breast in breasts {
+            let side = breast.laterality == "L" ? "left" : "right"
+            for result in breast.results where result.source == .head && result.classes.count == 2 {
+                guard let decision = result.decision, decision == result.classes[1], let p = result.probabilities?[1] else { continue }
+                findings.append(.init(laterality: breast.laterality, task: result.task, decision: decision, probability: p,
+                                      text: String(format: "%@ in the %@ breast (calibrated probability %.2f; %@)", decision.capitalized, side, p,
+                                                   result.operatingPoint ?? "operating point")))
+            }
+        }
+        return findings
+    }
+}

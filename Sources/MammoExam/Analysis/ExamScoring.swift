@@ -1,0 +1,115 @@
+import Foundation
+import MammoData
+import MammoDownstream
+import MammoEvaluation
+import MammoImaging
+import MammoModels
+import Torch
+
+/// Scores an exam's model inputs with a bundle, exactly as the single-image commands do: pooled
+/// encoder features (the probe heads read them), their projection (zero-shot prompts meet it), per
+/// image; a breast's scores are the mean over its views (the evaluation protocol's aggregation).
+struct ExamScoring {
+    let bundle: LoadedBundle
+
+    struct Scores {
+        /// Per image, in the order given.
+        var images: [[AnalysisDocument.TaskResult]]
+        var breasts: [AnalysisDocument.Breast]
+        var exam: [AnalysisDocument.TaskResult]
+    }
+
+    func score(views: [ExamAnalysis.PreparedView], inputs: [URL]) throws -> Scores {
+        let model = bundle.pipeline.model, config = model.config.image, device = bundle.pipeline.device
+        let batch = try ModelInput.batch(inputs, image: config).to(device: device)
+        let (features, embeddings) = try Autograd.inferenceMode {
+            let pooled = try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32, device: .cpu)
+            return (pooled, try model.projectImageFeatures(pooled.to(device: device)))
+        }
+        var perImage = [[AnalysisDocument.TaskResult]](repeating: [], count: views.count)
+        var rawByTask: [(result: AnalysisDocument.TaskResult, perImage: [[Double]], head: ClassifierHead?)] = []
+
+        // Zero-shot: each task of the bundle's prompts, against that side's class embeddings.
+        let classifier = ZeroShotClassifier(pipeline: bundle.pipeline)
+        let prompts = bundle.manifest.prompts
+        for taskName in prompts.prompts.keys.sorted() {
+            guard let task = try? ClassificationTask.named(taskName) else { continue }
+            var rows = [[Double]](repeating: [], count: views.count)
+            for side in Set(views.map(\.laterality)) {
+                let members = views.indices.filter { views[$0].laterality == side }
+                let sideWord = prompts.isSideDependent(task.name) ? (side == .left ? "left" : "right") : ""
+                let index = try Tensor.from(members.map { Int64($0) }, shape: [members.count], device: embeddings.device)
+                let scored = try bundle.pipeline.zeroShot(imageEmbeddings: embeddings.indexSelect(dim: 0, index: index),
+                                                          promptEmbeddings: classifier.classEmbeddings(prompts, task: task, side: sideWord))
+                    .toArray(Float.self)
+                let width = task.classes.count
+                for (k, i) in members.enumerated() {
+                    // Re-normalised in double precision, as `ZeroShotClassifier.predict` does.
+                    let row = (0..<width).map { Double(scored[k * width + $0]) }, total = row.reduce(0, +)
+                    rows[i] = row.map { $0 / total }
+                }
+            }
+            let template = AnalysisDocument.TaskResult(task: task.name, source: .zeroShot, classes: task.classes, scores: [])
+            rawByTask.append((template, rows, nil))
+        }
+        // Heads: raw probabilities of the standardised linear layer, then calibration and decision.
+        for head in bundle.heads {
+            let rows = try head.probe.probabilities(features)
+            let task = head.manifest.task
+            rawByTask.append((AnalysisDocument.TaskResult(task: task.name, source: .head, classes: task.classes, scores: []), rows, head))
+        }
+        for (template, rows, head) in rawByTask {
+            for i in views.indices {
+                // Breast-level tasks (density, malignancy) are decided per breast only.
+                if let head, head.manifest.task.level == .breast {
+                    var result = template
+                    result.scores = rows[i]
+                    perImage[i].append(result)
+                } else {
+                    perImage[i].append(Self.result(template, scores: rows[i], decision: head?.manifest.decision(at: .image)))
+                }
+            }
+        }
+        // Breasts: mean over views.
+        var breasts: [AnalysisDocument.Breast] = []
+        for side in [Laterality.right, .left] {
+            let members = views.indices.filter { views[$0].laterality == side }
+            guard !members.isEmpty else { continue }
+            let results = rawByTask.map { template, rows, head in
+                let width = rows[members[0]].count
+                let mean = (0..<width).map { c in members.map { rows[$0][c] }.reduce(0, +) / Double(members.count) }
+                return Self.result(template, scores: mean, decision: head?.manifest.decision(at: .breast))
+            }
+            breasts.append(.init(laterality: side.rawValue, views: members.map { views[$0].view }, results: results))
+        }
+        // Exam: density as the mean of the breasts' calibrated probabilities (one composition per exam, as BI-RADS reports it).
+        var exam: [AnalysisDocument.TaskResult] = []
+        for (index, entry) in rawByTask.enumerated() where entry.head?.manifest.task.name == "density" {
+            let perBreast = breasts.compactMap { $0.results[index].probabilities }
+            guard let width = perBreast.first?.count else { continue }
+            let mean = (0..<width).map { c in perBreast.map { $0[c] }.reduce(0, +) / Double(perBreast.count) }
+            var result = entry.result
+            result.scores = breasts.map { $0.results[index].scores }.reduce([Double](repeating: 0, count: width)) { sum, row in
+                zip(sum, row).map { $0 + $1 / Double(breasts.count) }
+            }
+            result.probabilities = mean
+            result.decision = result.classes[mean.indices.max { mean[$0] < mean[$1] } ?? 0]
+            exam.append(result)
+        }
+        return Scores(images: perImage, breasts: breasts, exam: exam)
+    }
+
+    /// A task result with the head's calibration and decision applied, when it has one at this level.
+    static func result(_ template: AnalysisDocument.TaskResult, scores: [Double], decision: HeadDecision?) -> AnalysisDocument.TaskResult {
+        var result = template
+        result.scores = scores
+        if let decision {
+            let (probabilities, chosen) = decision.apply(scores)
+            result.probabilities = probabilities
+            result.decision = result.classes[chosen]
+            result.operatingPoint = decision.operatingPoint
+            result.threshold = decision.threshold
+        }
+        return result
+    }
+}

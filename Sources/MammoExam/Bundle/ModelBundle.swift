@@ -1,0 +1,175 @@
+import Foundation
+import MammoData
+import MammoDownstream
+import MammoImaging
+import MammoModels
+import Torch
+
+/// A model bundle: one folder holding the encoder (`model/`), every trained head (`heads/<task>/`)
+/// and `manifest.json`, which names versions, input size, preprocessing profile, prompts and the
+/// hash of every file. `mammofm bundle create` writes one; `analyze` and `serve` load one.
+public enum ModelBundle {
+    public static let manifestName = "manifest.json"
+
+    /// What `create` packs.
+    public struct Contents: Sendable {
+        /// A converted model folder (config.json, model.safetensors, tokenizer files).
+        public var model: URL
+        /// Head folders (holding head.json), or results folders of `mammofm probe` (their heads/).
+        public var heads: [URL] = []
+        /// A built-in prompt set (`reference`, `ensemble`) or a prompt file.
+        public var prompts = "reference"
+
+        public init(model: URL) { self.model = model }
+    }
+
+    /// Writes a bundle at `out` (a new folder, or an earlier bundle, replaced whole). A head trained on
+    /// another encoder's features, or two heads of one task, are refused before anything is written.
+    @discardableResult
+    public static func create(_ contents: Contents, out: URL) throws -> BundleManifest {
+        let fm = FileManager.default
+        let loaded = try MammoClipLoader.loadConverted(contents.model)
+        let config = loaded.model.config
+        guard let profile = PreprocessingProfile(rawValue: config.image.preprocessing) else {
+            throw InputError.badFile(path: contents.model.appendingPathComponent("config.json").path,
+                                     reason: "unknown preprocessing '\(config.image.preprocessing)'")
+        }
+        let weightsHash = try WeightsHash.of(file: contents.model.appendingPathComponent("model.safetensors"))
+        let prompts = try PromptSet.named(contents.prompts)
+        var heads: [(folder: URL, head: ClassifierHead)] = []
+        for folder in try contents.heads.flatMap(headFolders) {
+            let head = try ClassifierHead.read(folder)
+            guard head.manifest.encoderWeightsHash == weightsHash else {
+                throw InputError.badFile(path: folder.path, reason: "this \(head.manifest.task.name) head was trained on the features of the encoder with weights hash \(head.manifest.encoderWeightsHash), not on \(contents.model.path) (\(weightsHash))")
+            }
+            guard head.manifest.inputHeight == config.image.inputHeight, head.manifest.inputWidth == config.image.inputWidth else {
+                throw InputError.badFile(path: folder.path, reason: "trained at \(head.manifest.inputWidth) x \(head.manifest.inputHeight); the model takes \(config.image.inputWidth) x \(config.image.inputHeight)")
+            }
+            if let other = heads.first(where: { $0.head.manifest.task == head.manifest.task }) {
+                throw InputError.badInput("two \(head.manifest.task.name) heads: \(other.folder.path) and \(folder.path); give one")
+            }
+            heads.append((folder, head))
+        }
+        var manifest = BundleManifest(
+            mammofmVersion: MammoFMRelease.version, created: ISO8601DateFormatter().string(from: Date()),
+            model: .init(folder: "model", weightsHash: weightsHash, imageTower: config.image.efficientNet.variant,
+                         textLayers: config.text.bert.numHiddenLayers, inputHeight: config.image.inputHeight, inputWidth: config.image.inputWidth,
+                         preprocessing: profile, embeddingDimension: config.projection.dimension),
+            heads: heads.map { .init(task: $0.head.manifest.task.name, classes: $0.head.manifest.task.classes, kind: $0.head.manifest.kind.rawValue,
+                                     folder: "heads/" + $0.head.manifest.task.name, decisions: $0.head.manifest.decisions) },
+            prompts: prompts, files: [])
+        try OutputFolder.replace(out, as: .bundle, durable: true) { staging in
+            let modelFolder = staging.appendingPathComponent("model")
+            try fm.createDirectory(at: modelFolder, withIntermediateDirectories: true)
+            for file in try regularFiles(in: contents.model) {
+                try fm.copyItem(at: contents.model.appendingPathComponent(file), to: modelFolder.appendingPathComponent(file))
+            }
+            for (folder, head) in heads {
+                let target = staging.appendingPathComponent("heads/" + head.manifest.task.name)
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+                for name in [ClassifierHead.manifestName, ClassifierHead.weightsName] {
+                    try fm.copyItem(at: folder.appendingPathComponent(name), to: target.appendingPathComponent(name))
+                }
+            }
+            manifest.files = try hashedFiles(in: staging)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeAtomically(encoder.encode(manifest), to: staging.appendingPathComponent(manifestName))
+        }
+        return manifest
+    }
+
+    /// A head folder itself, or the heads of a probe results folder.
+    static func headFolders(_ url: URL) throws -> [URL] {
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent(ClassifierHead.manifestName).path) { return [url] }
+        let heads = url.appendingPathComponent("heads")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: heads.path)) ?? []
+        let found = names.sorted().map { heads.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent(ClassifierHead.manifestName).path) }
+        guard !found.isEmpty else {
+            throw InputError.badFile(path: url.path, reason: "neither a head folder (head.json) nor a probe results folder with heads/<task>/head.json")
+        }
+        return found
+    }
+
+    /// Regular, non-hidden files directly in `folder` (a model folder is flat).
+    static func regularFiles(in folder: URL) throws -> [String] {
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
+            throw InputError.badFile(path: folder.path, reason: "cannot list the model folder")
+        }
+        return names.sorted().filter { name in
+            var isDirectory: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isDirectory)
+                && !isDirectory.boolValue
+        }
+    }
+
+    /// Every non-hidden file under `root` with its size and hash, in path order.
+    static func hashedFiles(in root: URL) throws -> [BundleManifest.File] {
+        guard let walker = FileManager.default.enumerator(atPath: root.path) else { return [] }
+        var files: [BundleManifest.File] = []
+        for case let relative as String in walker {
+            let url = root.appendingPathComponent(relative)
+            var isDirectory: ObjCBool = false
+            guard !URL(fileURLWithPath: relative).lastPathComponent.hasPrefix("."), relative != manifestName,
+                  FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let bytes = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            files.append(.init(path: relative, bytes: bytes, fnv1a64: try WeightsHash.of(file: url)))
+        }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// Reads a bundle's manifest.
+    public static func manifest(of bundle: URL) throws -> BundleManifest {
+        let url = bundle.appendingPathComponent(manifestName)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw InputError.badFile(path: url.path, reason: "missing: not a MammoFM bundle (`mammofm bundle create` writes one)")
+        }
+        let manifest: BundleManifest
+        do { manifest = try JSONDecoder().decode(BundleManifest.self, from: data) } catch {
+            throw InputError.badFile(path: url.path, reason: "not a bundle manifest: \(error)")
+        }
+        guard manifest.format == BundleManifest.formatName, manifest.version <= BundleManifest.currentVersion else {
+            throw InputError.badFile(path: url.path, reason: "format \(manifest.format) version \(manifest.version); this MammoFM reads \(BundleManifest.formatName) up to version \(BundleManifest.currentVersion)")
+        }
+        return manifest
+    }
+
+    /// The files whose size or hash differs from the manifest, or that are missing, in words; empty
+    /// when the bundle is intact.
+    public static func verify(_ bundle: URL, manifest: BundleManifest) -> [String] {
+        manifest.files.compactMap { file in
+            let url = bundle.appendingPathComponent(file.path)
+            guard let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int else { return "\(file.path): missing" }
+            guard bytes == file.bytes else { return "\(file.path): \(bytes) bytes, the manifest says \(file.bytes)" }
+            guard let hash = try? WeightsHash.of(file: url) else { return "\(file.path): unreadable" }
+            return hash == file.fnv1a64 ? nil : "\(file.path): hash \(hash), the manifest says \(file.fnv1a64)"
+        }
+    }
+}
+
+/// A bundle loaded for inference: the pipeline on its device, the heads and the prompts.
+public final class LoadedBundle: @unchecked Sendable {
+    public let folder: URL
+    public let manifest: BundleManifest
+    public let pipeline: MammoClipPipeline
+    public let heads: [ClassifierHead]
+    /// Hash of manifest.json: identifies the whole bundle in results.
+    public let manifestHash: String
+
+    /// Loads and verifies a bundle (every file's hash); a damaged bundle is refused, naming its files.
+    public init(_ folder: URL, device: Device = .cpu) throws {
+        let manifest = try ModelBundle.manifest(of: folder)
+        let damaged = ModelBundle.verify(folder, manifest: manifest)
+        guard damaged.isEmpty else {
+            throw InputError.badFile(path: folder.path, reason: "the bundle is damaged or was altered: " + damaged.prefix(5).joined(separator: "; "))
+        }
+        self.folder = folder
+        self.manifest = manifest
+        manifestHash = try WeightsHash.of(file: folder.appendingPathComponent(ModelBundle.manifestName))
+        pipeline = try MammoClipPipeline(path: folder.appendingPathComponent(manifest.model.folder), device: device)
+        // Heads are a few thousand weights: they score on the CPU, whatever device the encoder uses.
+        heads = try manifest.heads.map { try ClassifierHead.read(folder.appendingPathComponent($0.folder)) }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import MammoData
+@testable import MammoDownstream
+import MammoEvaluation
+@testable import MammoExam
+import MammoImaging
+import Testing
+import Torch
+
+@Suite(.serialized) struct ExamAnalysisTests {
+    /// The patient whose newest exam the tests analyse.
+    static let patient = "SYN000003"
+
+    @Test func analysisEqualsTheSingleImageCommandsScores() throws {
+        try ExamFixture.ready.get()
+        let bundle = try LoadedBundle(ExamFixture.bundle)
+        let exam = try ExamFixture.folder("exam-plain")
+        for file in try ExamFixture.newestExam(of: Self.patient) {
+            try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent))
+        }
+        let outcome = try ExamAnalysis(exam: exam, output: ExamFixture.root.appendingPathComponent("analysis-plain")).run(bundle: bundle, log: .silent)
+        let document = outcome.document
+        #expect(document.images.count == 4 && document.skipped.isEmpty && document.exam.missingViews.isEmpty)
+        #expect(Set(document.images.map { "\($0.laterality)-\($0.view)" }) == ["R-CC", "L-CC", "R-MLO", "L-MLO"])
+        #expect(document.images.allSatisfy { !$0.lateralitySource.hasPrefix("inferred") && !$0.viewSource.hasPrefix("inferred") })
+
+        // The same images through the study path: preprocessed PNGs, cached-feature extraction, zero-shot and heads.
+        let dataset = try ExamFixture.studyData().load()
+        let ids = document.images.map { URL(fileURLWithPath: $0.file).deletingPathExtension().lastPathComponent }
+        let images = ids.map { id in dataset.images.first { $0.imageID == id }! }
+        let features = try FeatureExtractor(model: bundle.pipeline.model, modelHash: "x", imageRoot: ExamFixture.images, cacheDirectory: nil)
+            .features(for: images)
+        let classifier = ZeroShotClassifier(pipeline: bundle.pipeline)
+        var compared = 0
+        for task in [ClassificationTask.mass, .calcification] {
+            var unlabelled = images
+            for i in unlabelled.indices { unlabelled[i].labels[task.name] = 0 }
+            let reference = try classifier.predict(task: task, prompts: bundle.manifest.prompts, images: unlabelled, features: features)
+            for (image, prediction) in zip(document.images, reference) {
+                let result = try #require(image.results.first { $0.task == task.name && $0.source == .zeroShot })
+                #expect(zip(result.scores, prediction.probabilities).allSatisfy { abs($0 - $1) < 1e-5 }, "\(task.name) \(image.file)")
+                compared += 1
+            }
+        }
+        for head in bundle.heads {
+            let reference = try head.probe.probabilities(features.features)
+            for (image, row) in zip(document.images, reference) {
+                let result = try #require(image.results.first { $0.task == head.manifest.task.name && $0.source == .head })
+                #expect(zip(result.scores, row).allSatisfy { abs($0 - $1) < 1e-5 }, "\(head.manifest.task.name) \(image.file)")
+                compared += 1
+            }
+        }
+        #expect(compared >= 12)
+        // A breast is the mean of its views, calibrated and decided by the head's breast-level map.
+        let mass = try #require(bundle.heads.first { $0.manifest.task.name == "mass" })
+        for breast in document.breasts {
+            let views = document.images.filter { $0.laterality == breast.laterality }
+            let mean = views.map { $0.results.first { $0.task == "mass" && $0.source == .head }!.scores[1] }.reduce(0, +) / Double(views.count)
+            let result = try #require(breast.results.first { $0.task == "mass" && $0.source == .head })
+            #expect(abs(result.scores[1] - mean) < 1e-12)
+            let expected = try #require(mass.manifest.decision(at: .breast)).apply(result.scores)
+            #expect(result.probabilities == expected.probabilities && result.decision == mass.manifest.task.classes[expected.decision])
+        }
+        #expect(document.examResults.contains { $0.task == "density" && $0.decision != nil })
+    }
+
+    @Test func analysisToleratesWhatArchivesHoldAndSaysWhy() throws {
+        try ExamFixture.ready.get()
+        let bundle = try LoadedBundle(ExamFixture.bundle)
+        let exam = try ExamFixture.folder("exam-messy")
+        let files = try ExamFixture.newestExam(of: Self.patient)
+        for file in files { try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent)) }
+        // An older exam of the same patient: listed as a prior.
+        let older = try FileManager.default.contentsOfDirectory(atPath: ExamFixture.cohort.appendingPathComponent("dicom/\(Self.patient)").path)
+            .filter { $0.hasSuffix(".dcm") && !files.map(\.lastPathComponent).contains($0) }.sorted()
+        let priors = try ExamFixture.folder("exam-messy/prior")
+        for name in older { try FileManager.default.copyItem(at: ExamFixture.cohort.appendingPathComponent("dicom/\(Self.patient)/\(name)"), to: priors.appendingPathComponent(name)) }
+        // Laterality and view removed from one header (and its descriptions, which also hint at them).
+        let lmlo = try #require(files.first { $0.lastPathComponent.hasSuffix("LMLO.dcm") })
+        let stripped = exam.appendingPathComponent(lmlo.lastPathComponent)
+        var result = try ExamFixture.tool("/usr/bin/dcmodify", ["-nb", "-imt", "-ea", "(0020,0062)", "-ea", "(0020,0060)", "-ea", "(0018,5101)", "-ea", "(0054,0220)",
+                                                                "-ea", "(0008,103E)", "-ea", "(0018,1030)", "-ea", "(0008,1032)", stripped.path])
+        #expect(result.status == 0, "\(result.output)")
+        let rcc = try #require(files.first { $0.lastPathComponent.hasSuffix("RCC.dcm") })
+        let strippedCC = exam.appendingPathComponent(rcc.lastPathComponent)
+        result = try ExamFixture.tool("/usr/bin/dcmodify", ["-nb", "-imt", "-ea", "(0020,0062)", "-ea", "(0020,0060)", "-ea", "(0018,5101)", "-ea", "(0054,0220)",
+                                                            "-ea", "(0008,103E)", "-ea", "(0018,1030)", "-ea", "(0008,1032)", strippedCC.path])
+        #expect(result.status == 0, "\(result.output)")
+        // A spot view, another modality, a damaged file and a note.
+        let spot = exam.appendingPathComponent("spot.dcm"), ct = exam.appendingPathComponent("ct.dcm"), broken = exam.appendingPathComponent("broken.dcm")
+        for (copy, modification) in [(spot, ["-m", "(0008,0018)=2.25.1", "-i", "(0008,103E)=L CC SPOT"]), (ct, ["-m", "(0008,0018)=2.25.2", "-m", "(0008,0060)=CT"])] {
+            try FileManager.default.copyItem(at: lmlo, to: copy)
+            result = try ExamFixture.tool("/usr/bin/dcmodify", ["-nb"] + modification + [copy.path])
+            #expect(result.status == 0, "\(result.output)")
+        }
+        let whole = try Data(contentsOf: lmlo)
+        try whole.prefix(whole.count / 2).write(to: broken)
+        try Data("read me".utf8).write(to: exam.appendingPathComponent("notes.txt"))
+
+        let document = try ExamAnalysis(exam: exam, output: nil).run(bundle: bundle, log: .silent).document
+        #expect(Set(document.images.map { "\($0.laterality)-\($0.view)" }) == ["R-CC", "L-CC", "R-MLO", "L-MLO"])
+        let inferredMLO = try #require(document.images.first { $0.file == stripped.lastPathComponent })
+        #expect(inferredMLO.laterality == "L" && inferredMLO.view == "MLO")
+        #expect(inferredMLO.lateralitySource.hasPrefix("inferred from the image") && inferredMLO.viewSource.hasPrefix("inferred from the image"))
+        let inferredCC = try #require(document.images.first { $0.file == strippedCC.lastPathComponent })
+        #expect(inferredCC.laterality == "R" && inferredCC.view == "CC")
+        func reason(_ name: String) -> String { document.skipped.first { $0.file == name }?.reason ?? "(not skipped)" }
+        #expect(reason("spot.dcm").contains("spot compression"))
+        #expect(reason("ct.dcm").contains("modality CT"))
+        #expect(reason("broken.dcm").contains("broken.dcm") || reason("broken.dcm").contains("truncat") || !reason("broken.dcm").isEmpty)
+        #expect(reason("broken.dcm") != "(not skipped)")
+        #expect(reason("notes.txt") == "not a DICOM file")
+        #expect(document.exam.priors.count == 1 && document.exam.priors[0].images == older.count)
+    }
+
+    @Test func reportReadsBackWithDCMTKDicom3toolsAndPydicom() throws {
+        try ExamFixture.ready.get()
+        let bundle = try LoadedBundle(ExamFixture.bundle)
+        let exam = try ExamFixture.folder("exam-report")
+        let files = try ExamFixture.newestExam(of: Self.patient)
+        for file in files { try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent)) }
+        let out = ExamFixture.root.appendingPathComponent("analysis-report")
+        let outcome = try ExamAnalysis(exam: exam, output: out).run(bundle: bundle, log: .silent)
+        let report = out.appendingPathComponent("report.dcm")
+        let uids = outcome.document.images.compactMap(\.sopInstanceUID)
+        #expect(uids.count == 4)
+
+        let dump = try ExamFixture.tool("/usr/bin/dsrdump", ["+Pu", report.path])
+        #expect(dump.status == 0 && dump.output.contains("Enhanced SR Document"), "\(dump.output)")
+        for uid in uids { #expect(dump.output.contains(uid), "the SR does not reference \(uid)") }
+        #expect(dump.output.contains("mass probability") && dump.output.contains("Laterality"))
+        #expect(!dump.output.lowercased().contains("error"))
+
+        let check = try ExamFixture.tool("/usr/bin/dciodvfy", [report.path])
+        let errors = check.output.split(separator: "\n").filter { $0.hasPrefix("Error") }
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(check.output.contains("EnhancedSR"))
+
+        // pydicom (the cached wheel) reads it: same study, evidence for every analysed image.
+        let environment = ProcessInfo.processInfo.environment
+        let cache = environment["MAMMOFM_CACHE"] ?? ((environment["XDG_CACHE_HOME"] ?? NSHomeDirectory() + "/.cache") + "/mammofm")
+        let pydicom = cache + "/data/pydicom-3.0.2"
+        let script = """
+        import sys, pydicom
+        d = pydicom.dcmread(sys.argv[1])
+        refs = [s.ReferencedSOPInstanceUID for e in d.CurrentRequestedProcedureEvidenceSequence for r in e.ReferencedSeriesSequence for s in r.ReferencedSOPSequence]
+        print(d.SOPClassUID, d.Modality, d.StudyInstanceUID, ' '.join(sorted(refs)))
+        """
+        let read = try ExamFixture.tool("/usr/bin/env", ["PYTHONPATH=\(pydicom)", "python3", "-c", script, report.path])
+        #expect(read.status == 0, "\(read.output)")
+        #expect(read.output.hasPrefix("1.2.840.10008.5.1.4.1.1.88.22 SR \(outcome.document.exam.studyInstanceUID ?? "?") \(uids.sorted().joined(separator: " "))"), "\(read.output)")
+
+        // The page is self-contained: every image inline, nothing fetched.
+        let page = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(page.components(separatedBy: "data:image/png;base64,").count == 5)
+        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("src=\"images/"))
+    }
+
+    @Test func orientationIsInferredFromThePixels() throws {
+        try ExamFixture.ready.get()
+        let files = try Preprocessor.inputs(ExamFixture.cohort.appendingPathComponent("dicom")).map(\.url)
+        var lateralityRight = 0, viewRight = 0
+        for file in files {
+            let image = try DicomImage(contentsOf: file)
+            let inferred = try InferredOrientation.infer(image)
+            if inferred.laterality == image.metadata.laterality { lateralityRight += 1 }
+            if inferred.view == image.metadata.view { viewRight += 1 }
+        }
+        #expect(files.count >= 100)
+        #expect(Double(lateralityRight) / Double(files.count) >= 0.99, "laterality \(lateralityRight) of \(files.count)")
+        #expect(Double(viewRight) / Double(files.count) >= 0.95, "view \(viewRight) of \(files.count)")
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import MammoData
+import MammoDownstream
+import MammoExam
+import MammoModels
+import MammoText
+import TestSupport
+import Torch
+
+/// A small synthetic cohort (128 x 80 DICOM, preprocessed to 64 x 40 with the reference's profile), a
+/// tiny random model saved as a converted folder, its probe heads and a bundle: made once per process.
+enum ExamFixture {
+    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-exam-\(getpid())")
+    static var cohort: URL { root.appendingPathComponent("cohort") }
+    static var images: URL { root.appendingPathComponent("prepared/images") }
+    static var model: URL { root.appendingPathComponent("model") }
+    static var probe: URL { root.appendingPathComponent("probe") }
+    static var bundle: URL { root.appendingPathComponent("bundle") }
+    static var features: URL { root.appendingPathComponent("features") }
+
+    static func studyData() -> StudyData {
+        var data = StudyData(dataset: cohort, format: .synth, images: images)
+        data.bootstrapReplicates = 0
+        data.featureCache = features
+        return data
+    }
+
+    static let ready: Result<Void, Error> = Result {
+        try PreparedCohort.make(at: root, patients: 24, seed: 5)
+        let prompts = PromptSet.reference.prompts.values.flatMap { $0.flatMap { $0 } } + PromptSet.ensemble.prompts.values.flatMap { $0.flatMap { $0 } }
+        let vocabulary = VocabularyBuilder.build(from: prompts.map { $0.replacingOccurrences(of: "{side}", with: "left right") }, size: 300)
+        var config = try MammoClipConfig.tiny(vocabularySize: vocabulary.count)
+        config.image.inputHeight = 64
+        config.image.inputWidth = 40
+        Torch.manualSeed(3)
+        try MammoClipLoader.save(MammoClip(config: config), tokenizer: WordPieceTokenizer(vocabulary: vocabulary), to: model)
+        var data = studyData()
+        data.output = probe
+        var study = ProbeStudy(model: model, data: data)
+        study.head = HeadOverrides(epochs: 4)
+        _ = try study.run(log: .silent)
+        var contents = ModelBundle.Contents(model: model)
+        contents.heads = [probe]
+        contents.prompts = "ensemble"
+        try ModelBundle.create(contents, out: bundle)
+    }
+
+    /// The DICOM files of one patient's newest exam (the synthetic cohort names them PATIENT-EXAM-VIEW.dcm).
+    static func newestExam(of patient: String) throws -> [URL] {
+        let folder = cohort.appendingPathComponent("dicom/\(patient)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".dcm") }.sorted()
+        let exams = Set(names.map { $0.split(separator: "-").dropLast().joined(separator: "-") }).sorted()
+        return names.filter { $0.hasPrefix(exams.last! + "-") }.map { folder.appendingPathComponent($0) }
+    }
+
+    /// A fresh folder under the fixture root.
+    static func folder(_ name: String) throws -> URL {
+        let url = root.appendingPathComponent(name)
+        try? FileManager.default.removeItem(at: url)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs a command-line tool, returning its exit status and output.
+    static func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
