@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end demo on the built-in synthetic cohort: generate DICOM, preprocess, pretrain the tiny
 # model, then zero-shot, linear probes (10/50/100%, three seeds, against a randomly initialised encoder)
-# and fine-tuning, ending in one HTML page: $DEMO_DIR/index.html.
+# and fine-tuning, a deployable bundle and one exam analysed with it, ending in one HTML page:
+# $DEMO_DIR/index.html.
 # Every step resumes when the demo is started again with the same settings.
 # Usage: scripts/demo.sh MAMMOFM_BINARY [DEMO_DIR]
 set -euo pipefail
@@ -19,23 +20,23 @@ START=$(date +%s)
 stage() { printf '\n== demo %s (%d s elapsed) ==\n' "$*" "$(( $(date +%s) - START ))" >&2; }
 run() { "$MAMMOFM" "$@" --threads "$THREADS"; }
 
-stage "1/8 engine check"
+stage "1/9 engine check"
 run doctor
 
 # An easy cohort (large, high-contrast findings, five times the benign prevalence, three times the
 # cancers) so that a few minutes of pretraining from scratch on 2 cores can learn its findings;
 # calcification particles six times their size, as sub-millimetre ones vanish at the 256 x 160 input.
 COHORT_OPTIONS=(--prevalence 5 --lesion-contrast 4 --lesion-size 2 --cancer-rate 3 --calcification-scale 6)
-stage "2/8 synthetic cohort: $PATIENTS patients as DICOM (${COHORT_OPTIONS[*]})"
+stage "2/9 synthetic cohort: $PATIENTS patients as DICOM (${COHORT_OPTIONS[*]})"
 run synth --patients "$PATIENTS" --seed 1 "${COHORT_OPTIONS[@]}" --out "$DIR/cohort"
 "$MAMMOFM" contact-sheet "$DIR/cohort" --out "$DIR/contact-sheet.png"
 
-stage "3/8 preprocessing from DICOM (the reference's steps, at the demo model's 256x160 input)"
+stage "3/9 preprocessing from DICOM (the reference's steps, at the demo model's 256x160 input)"
 if [ ! -f "$DIR/prepared/manifest.csv" ]; then
     run preprocess "$DIR/cohort/dicom" --out "$DIR/prepared" --size 256x160 --keep-file-names
 fi
 
-stage "4/8 pretraining the tiny dual encoder ($PRETRAIN_EPOCHS epochs)"
+stage "4/9 pretraining the tiny dual encoder ($PRETRAIN_EPOCHS epochs)"
 # The tiny configuration's recipe for towers trained from scratch, at its 256 x 160 input: on the
 # synth-2 cohort 8 epochs there tell masses from benign calcifications far better than 16 at 128 x 80
 # (zero-shot mass 0.79 against 0.67; docs/experiments/2026-12-04-calcification-learnability.md).
@@ -45,19 +46,26 @@ run pretrain --config "$CONFIG" --set "data.csv=$DIR/cohort/mammoclip/pretrain.c
 
 DATA=(--dataset "$DIR/cohort" --format synth --images "$DIR/prepared/images" --feature-cache "$DIR/features")
 
-stage "5/8 zero-shot (reference and ensemble prompts)"
+stage "5/9 zero-shot (reference and ensemble prompts)"
 run zeroshot --model "$DIR/pretrain/final" "${DATA[@]}" --logit-scale --out "$DIR/zeroshot"
 
-stage "6/8 linear probes: 10/50/100% of the training patients, seeds 0-2, against a random-init encoder"
+stage "6/9 linear probes: 10/50/100% of the training patients, seeds 0-2, against a random-init encoder"
 run probe --model "$DIR/pretrain/final" "${DATA[@]}" --fractions 10%,50%,100% --seeds 0,1,2 --baseline random-init --out "$DIR/probe"
 
-stage "7/8 fine-tuning the image tower ($FINETUNE_EPOCHS epoch(s) per task)"
+stage "7/9 fine-tuning the image tower ($FINETUNE_EPOCHS epoch(s) per task)"
 run finetune --model "$DIR/pretrain/final" "${DATA[@]}" --epochs "$FINETUNE_EPOCHS" --out "$DIR/finetune"
 
-stage "8/8 one page for everything"
+stage "8/9 a deployable bundle (encoder, probe heads, ensemble prompts) and one exam analysed with it"
+"$MAMMOFM" bundle create --model "$DIR/pretrain/final" --head "$DIR/probe" --prompts ensemble --out "$DIR/bundle"
+# A test-split patient's newest exam (the cohort's split table names it).
+EXAM_PATIENT=$(awk -F, 'NR > 1 && $2 == "test" { print $1; exit }' "$DIR/cohort/splits.csv")
+run analyze "$DIR/cohort/dicom/$EXAM_PATIENT" --bundle "$DIR/bundle" --out "$DIR/analysis"
+
+stage "9/9 one page for everything"
 "$MAMMOFM" summarize "$DIR/zeroshot/result.json" "$DIR/probe/result.json" "$DIR/finetune/result.json" --out "$DIR/index.html" \
     --title "MammoFM demo: synthetic cohort of $PATIENTS patients" \
     --link "pretraining page (loss curves)=$DIR/pretrain/training.html" --link "cohort contact sheet=$DIR/contact-sheet.png" \
+    --link "one exam analysed with the bundle=$DIR/analysis/index.html" \
     | tee "$DIR/results.md"
 
 stage "done: open $DIR/index.html"

@@ -27,8 +27,8 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         try global.apply()
-        let loaded = try LoadedBundle(URL(fileURLWithPath: bundle), device: global.device)
-        let outcome = try ExamAnalysis(exam: URL(fileURLWithPath: exam), output: URL(fileURLWithPath: out)).run(bundle: loaded)
+        let outcome = try ExamAnalysis(exam: URL(fileURLWithPath: exam), output: URL(fileURLWithPath: out))
+            .run(bundleAt: URL(fileURLWithPath: bundle), device: global.device)
         if json { try printJSON(outcome.document); return }
         let document = outcome.document
         print("analysed \(document.images.count) images (\(document.images.map { "\($0.laterality) \($0.view)" }.joined(separator: ", "))), skipped \(document.skipped.count)")

@@ -19,7 +19,7 @@ import Torch
         return folder
     }
 
-    @Test(arguments: ["convert", "pretrain", "finetune", "probe", "zeroshot", "evaluate", "preprocess", "synth"])
+    @Test(arguments: ["convert", "pretrain", "finetune", "probe", "zeroshot", "evaluate", "preprocess", "synth", "bundle", "analyze"])
     func aUsersFolderIsRefusedAndKept(_ command: String) throws {
         let folder = try usersFolder(command)
         let downstream = ["--dataset", "/nonexistent/cohort", "--format", "synth", "--images", "/nonexistent/images", "--out", folder.path]
@@ -31,6 +31,8 @@ import Torch
         case "evaluate": arguments = ["evaluate", "--dataset", "/nonexistent", "--format", "synth", "--task", "mass",
                                       "--predictions", "/nonexistent.csv", "--out", folder.path]
         case "preprocess": arguments = ["preprocess", Self.synthetic.path, "--out", folder.path]
+        case "bundle": arguments = ["bundle", "create", "--model", "/nonexistent/model", "--out", folder.path]
+        case "analyze": arguments = ["analyze", Self.synthetic.path, "--bundle", "/nonexistent/bundle", "--out", folder.path]
         default: arguments = ["synth", "--patients", "1", "--out", folder.path]
         }
         let result = try CLI.run(arguments)

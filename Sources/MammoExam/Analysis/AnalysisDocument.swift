@@ -50,9 +50,10 @@ public struct AnalysisDocument: Codable, Sendable {
         public var probabilities: [Double]?
         /// The class decided (heads only): the positive class at or above the operating point, else the most probable.
         public var decision: String?
-        /// The operating point's rule and raw threshold (binary heads).
+        /// The operating point's rule, its raw threshold and the same threshold on the calibrated scale (binary heads).
         public var operatingPoint: String?
         public var threshold: Double?
+        public var calibratedThreshold: Double?
     }
 
     /// One analysed image.

@@ -40,6 +40,13 @@ public struct ExamAnalysis: Sendable {
         var key: String { "\(laterality.rawValue)-\(view)" }
     }
 
+    /// Loads the bundle at `bundle` on `device` (after checking that the output folder may be
+    /// written, so a refused folder costs no loading) and runs the analysis.
+    public func run(bundleAt bundle: URL, device: Device = .cpu, log: RunLog = .standardError) throws -> Outcome {
+        if let output { try OutputFolder.checkWritable(output, as: .examAnalysis) }
+        return try run(bundle: LoadedBundle(bundle, device: device), log: log)
+    }
+
     public func run(bundle: LoadedBundle, log: RunLog = .standardError) throws -> Outcome {
         let started = Date()
         var timings = AnalysisDocument.Timings()
@@ -185,9 +192,11 @@ public struct ExamAnalysis: Sendable {
             let side = breast.laterality == "L" ? "left" : "right"
             for result in breast.results where result.source == .head && result.classes.count == 2 {
                 guard let decision = result.decision, decision == result.classes[1], let p = result.probabilities?[1] else { continue }
+                let sentence = decision.prefix(1).uppercased() + decision.dropFirst()
+                let threshold = result.calibratedThreshold.map { String(format: " %.2f", $0) } ?? ""
                 findings.append(.init(laterality: breast.laterality, task: result.task, decision: decision, probability: p,
-                                      text: String(format: "%@ in the %@ breast (calibrated probability %.2f; %@)", decision.capitalized, side, p,
-                                                   result.operatingPoint ?? "operating point")))
+                                      text: String(format: "%@ in the %@ breast: calibrated probability %.2f, at or above the operating point (%@ on validation:%@)",
+                                                   sentence, side, p, result.operatingPoint ?? "chosen", threshold)))
             }
         }
         return findings

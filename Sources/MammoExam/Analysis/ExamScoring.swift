@@ -109,6 +109,7 @@ struct ExamScoring {
             result.decision = result.classes[chosen]
             result.operatingPoint = decision.operatingPoint
             result.threshold = decision.threshold
+            result.calibratedThreshold = decision.calibratedThreshold
         }
         return result
     }

@@ -28,6 +28,7 @@ public enum ModelBundle {
     @discardableResult
     public static func create(_ contents: Contents, out: URL) throws -> BundleManifest {
         let fm = FileManager.default
+        try OutputFolder.checkWritable(out, as: .bundle)
         let loaded = try MammoClipLoader.loadConverted(contents.model)
         let config = loaded.model.config
         guard let profile = PreprocessingProfile(rawValue: config.image.preprocessing) else {
