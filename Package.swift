@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // MammoFM: mammography vision-language foundation models, natively in Swift over libtorch.
 //
 // The tensor engine links libtorch. Which one is chosen at build time:
@@ -68,12 +68,18 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // The server: HTTP (without the configuration-file trait, which `serve` does not use), logs, metrics, lifecycle.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CTorch", cxxSettings: shimCxx, linkerSettings: shimLinker),
-        .target(name: "Torch", dependencies: ["CTorch", "CSystem"], swiftSettings: engineSwift),
+        .target(name: "Torch", dependencies: ["CTorch", "CProcess"], swiftSettings: engineSwift),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png")]),
-        .target(name: "CSystem"),
+        .target(name: "CProcess"),
         .target(name: "CDICOM", linkerSettings: [
             .linkedLibrary("gdcmMSFF"), .linkedLibrary("gdcmDSED"), .linkedLibrary("gdcmCommon"),
         ]),
@@ -89,10 +95,15 @@ let package = Package(
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoData", "MammoText", "MammoModels"]),
         .target(name: "MammoDownstream", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoText", "MammoModels", "MammoEvaluation"]),
         .target(name: "MammoExam", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoEvaluation", "MammoDownstream"]),
+        .target(name: "MammoServer", dependencies: [
+            "MammoExam", "MammoImaging", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoSynth", "MammoTraining", "MammoEvaluation", "MammoDownstream",
-                           "MammoExam",
+                           "MammoExam", "MammoServer", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),
@@ -112,6 +123,9 @@ let package = Package(
                                                                "MammoSynth", "MammoTraining", "Torch", "TestSupport"]),
         .testTarget(name: "MammoExamTests", dependencies: ["MammoExam", "MammoDownstream", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels",
                                                         "MammoText", "Torch", "TestSupport"]),
+        .testTarget(name: "MammoServerTests", dependencies: ["MammoServer", "MammoExam", "MammoImaging", "Torch", "TestSupport",
+                                                          .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                          .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "MammoSynthTests", dependencies: ["MammoSynth", "MammoImaging", "MammoText"]),
         .testTarget(name: "MammoModelsTests", dependencies: ["MammoModels", "Torch", "MammoText"], exclude: ["Fixtures"]),
     ],

@@ -2,7 +2,7 @@ import ArgumentParser
 import Torch
 
 @main
-struct MammoFM: ParsableCommand {
+struct MammoFM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mammofm",
         abstract: "Mammography vision-language models: DICOM preprocessing, Mammo-CLIP pretraining, embeddings, and zero-shot, probe and fine-tune evaluation.",
@@ -14,7 +14,7 @@ struct MammoFM: ParsableCommand {
             CommandGroup(name: "Training", subcommands: [PretrainCommand.self, SmokeTrainCommand.self]),
             CommandGroup(name: "Evaluation", subcommands: [ZeroShotCommand.self, ProbeCommand.self, FineTuneCommand.self, EvaluateCommand.self,
                                                            SummarizeCommand.self]),
-            CommandGroup(name: "Deployment", subcommands: [BundleCommand.self, AnalyzeCommand.self]),
+            CommandGroup(name: "Deployment", subcommands: [BundleCommand.self, AnalyzeCommand.self, ServeCommand.self]),
             CommandGroup(name: "Installation", subcommands: [DoctorCommand.self]),
         ])
 }

@@ -1,4 +1,4 @@
-import CSystem
+import CProcess
 import Foundation
 
 /// How a data-parallel run spreads over processes, the way torchrun does: `processesPerNode` ranks
