@@ -5,19 +5,20 @@ import MammoEvaluation
 import MammoModels
 @testable import MammoExam
 import Testing
+import TestSupport
 import Torch
 
 @Suite(.serialized) struct BundleTests {
     @Test func probeSavesDeployableHeadsThatReloadToTheSameScores() throws {
-        try ExamFixture.ready.get()
-        let dataset = try ExamFixture.studyData().load()
-        let pipeline = try MammoClipPipeline(path: ExamFixture.model)
-        let hash = try WeightsHash.of(file: ExamFixture.model.appendingPathComponent("model.safetensors"))
-        var extractor = FeatureExtractor(model: pipeline.model, modelHash: hash, imageRoot: ExamFixture.images, cacheDirectory: nil)
+        try BundleFixture.ready.get()
+        let dataset = try BundleFixture.studyData().load()
+        let pipeline = try MammoClipPipeline(path: BundleFixture.model)
+        let hash = try WeightsHash.of(file: BundleFixture.model.appendingPathComponent("model.safetensors"))
+        var extractor = FeatureExtractor(model: pipeline.model, modelHash: hash, imageRoot: BundleFixture.images, cacheDirectory: nil)
         extractor.batchSize = 16
         let features = try extractor.features(for: dataset.images)
         for task in [ClassificationTask.mass, .density] {
-            let saved = try ClassifierHead.read(ExamFixture.probe.appendingPathComponent("heads/\(task.name)"))
+            let saved = try ClassifierHead.read(BundleFixture.probe.appendingPathComponent("heads/\(task.name)"))
             #expect(saved.manifest.encoderWeightsHash == hash && saved.manifest.task == task)
             #expect(saved.manifest.trainingCases == EvaluationProtocol.labelled(dataset, .train, task: task).count)
             #expect(saved.manifest.decisions.map(\.level) == task.defaultLevels)
@@ -43,20 +44,20 @@ import Torch
     }
 
     @Test func bundleRecordsEveryFileAndRefusesDamage() throws {
-        try ExamFixture.ready.get()
-        let manifest = try ModelBundle.manifest(of: ExamFixture.bundle)
+        try BundleFixture.ready.get()
+        let manifest = try ModelBundle.manifest(of: BundleFixture.bundle)
         #expect(manifest.model.inputHeight == 64 && manifest.model.inputWidth == 40 && manifest.model.preprocessing == .mammoclip)
         #expect(Set(manifest.heads.map(\.task)).isSuperset(of: ["mass", "density"]))
         #expect(manifest.prompts.name == "ensemble")
         let paths = Set(manifest.files.map(\.path))
         #expect(paths.isSuperset(of: ["model/config.json", "model/model.safetensors", "model/vocab.txt", "heads/mass/head.json", "heads/mass/head.safetensors"]))
-        #expect(ModelBundle.verify(ExamFixture.bundle, manifest: manifest).isEmpty)
-        _ = try LoadedBundle(ExamFixture.bundle)
+        #expect(ModelBundle.verify(BundleFixture.bundle, manifest: manifest).isEmpty)
+        _ = try LoadedBundle(BundleFixture.bundle)
 
         // One changed byte in a copy: named, and the copy refused.
-        let copy = try ExamFixture.folder("bundle-damaged")
+        let copy = try BundleFixture.folder("bundle-damaged")
         try FileManager.default.removeItem(at: copy)
-        try FileManager.default.copyItem(at: ExamFixture.bundle, to: copy)
+        try FileManager.default.copyItem(at: BundleFixture.bundle, to: copy)
         let weights = copy.appendingPathComponent("heads/mass/head.safetensors")
         var bytes = try Data(contentsOf: weights)
         bytes[bytes.count - 1] ^= 0x01
@@ -66,23 +67,23 @@ import Torch
         #expect(throws: (any Error).self) { try LoadedBundle(copy) }
 
         // A head of another encoder is refused by name.
-        let other = try ExamFixture.folder("other-head")
-        let head = try ClassifierHead.read(ExamFixture.probe.appendingPathComponent("heads/mass"))
+        let other = try BundleFixture.folder("other-head")
+        let head = try ClassifierHead.read(BundleFixture.probe.appendingPathComponent("heads/mass"))
         var changed = head.manifest
         changed.encoderWeightsHash = "0000000000000000"
         try ClassifierHead(manifest: changed, probe: head.probe).write(to: other)
-        var contents = ModelBundle.Contents(model: ExamFixture.model)
+        var contents = ModelBundle.Contents(model: BundleFixture.model)
         contents.heads = [other]
         do {
-            try ModelBundle.create(contents, out: ExamFixture.root.appendingPathComponent("bundle-refused"))
+            try ModelBundle.create(contents, out: BundleFixture.root.appendingPathComponent("bundle-refused"))
             Issue.record("expected the head to be refused")
         } catch { #expect("\(error)".contains(other.path) && "\(error)".contains("0000000000000000")) }
-        #expect(!FileManager.default.fileExists(atPath: ExamFixture.root.appendingPathComponent("bundle-refused").path))
+        #expect(!FileManager.default.fileExists(atPath: BundleFixture.root.appendingPathComponent("bundle-refused").path))
 
         // A user's folder is never replaced.
-        let user = try ExamFixture.folder("user-folder")
+        let user = try BundleFixture.folder("user-folder")
         try Data("notes".utf8).write(to: user.appendingPathComponent("notes.txt"))
-        #expect(throws: OutputFolderError.self) { try ModelBundle.create(ModelBundle.Contents(model: ExamFixture.model), out: user) }
+        #expect(throws: OutputFolderError.self) { try ModelBundle.create(ModelBundle.Contents(model: BundleFixture.model), out: user) }
         #expect(FileManager.default.fileExists(atPath: user.appendingPathComponent("notes.txt").path))
     }
 }

@@ -5,6 +5,7 @@ import MammoEvaluation
 @testable import MammoExam
 import MammoImaging
 import Testing
+import TestSupport
 import Torch
 
 @Suite(.serialized) struct ExamAnalysisTests {
@@ -12,23 +13,23 @@ import Torch
     static let patient = "SYN000003"
 
     @Test func analysisEqualsTheSingleImageCommandsScores() throws {
-        try ExamFixture.ready.get()
-        let bundle = try LoadedBundle(ExamFixture.bundle)
-        let exam = try ExamFixture.folder("exam-plain")
-        for file in try ExamFixture.newestExam(of: Self.patient) {
+        try BundleFixture.ready.get()
+        let bundle = try LoadedBundle(BundleFixture.bundle)
+        let exam = try BundleFixture.folder("exam-plain")
+        for file in try BundleFixture.newestExam(of: Self.patient) {
             try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent))
         }
-        let outcome = try ExamAnalysis(exam: exam, output: ExamFixture.root.appendingPathComponent("analysis-plain")).run(bundle: bundle, log: .silent)
+        let outcome = try ExamAnalysis(exam: exam, output: BundleFixture.root.appendingPathComponent("analysis-plain")).run(bundle: bundle, log: .silent)
         let document = outcome.document
         #expect(document.images.count == 4 && document.skipped.isEmpty && document.exam.missingViews.isEmpty)
         #expect(Set(document.images.map { "\($0.laterality)-\($0.view)" }) == ["R-CC", "L-CC", "R-MLO", "L-MLO"])
         #expect(document.images.allSatisfy { !$0.lateralitySource.hasPrefix("inferred") && !$0.viewSource.hasPrefix("inferred") })
 
         // The same images through the study path: preprocessed PNGs, cached-feature extraction, zero-shot and heads.
-        let dataset = try ExamFixture.studyData().load()
+        let dataset = try BundleFixture.studyData().load()
         let ids = document.images.map { URL(fileURLWithPath: $0.file).deletingPathExtension().lastPathComponent }
         let images = ids.map { id in dataset.images.first { $0.imageID == id }! }
-        let features = try FeatureExtractor(model: bundle.pipeline.model, modelHash: "x", imageRoot: ExamFixture.images, cacheDirectory: nil)
+        let features = try FeatureExtractor(model: bundle.pipeline.model, modelHash: "x", imageRoot: BundleFixture.images, cacheDirectory: nil)
             .features(for: images)
         let classifier = ZeroShotClassifier(pipeline: bundle.pipeline)
         var compared = 0
@@ -65,32 +66,32 @@ import Torch
     }
 
     @Test func analysisToleratesWhatArchivesHoldAndSaysWhy() throws {
-        try ExamFixture.ready.get()
-        let bundle = try LoadedBundle(ExamFixture.bundle)
-        let exam = try ExamFixture.folder("exam-messy")
-        let files = try ExamFixture.newestExam(of: Self.patient)
+        try BundleFixture.ready.get()
+        let bundle = try LoadedBundle(BundleFixture.bundle)
+        let exam = try BundleFixture.folder("exam-messy")
+        let files = try BundleFixture.newestExam(of: Self.patient)
         for file in files { try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent)) }
         // An older exam of the same patient: listed as a prior.
-        let older = try FileManager.default.contentsOfDirectory(atPath: ExamFixture.cohort.appendingPathComponent("dicom/\(Self.patient)").path)
+        let older = try FileManager.default.contentsOfDirectory(atPath: BundleFixture.cohort.appendingPathComponent("dicom/\(Self.patient)").path)
             .filter { $0.hasSuffix(".dcm") && !files.map(\.lastPathComponent).contains($0) }.sorted()
-        let priors = try ExamFixture.folder("exam-messy/prior")
-        for name in older { try FileManager.default.copyItem(at: ExamFixture.cohort.appendingPathComponent("dicom/\(Self.patient)/\(name)"), to: priors.appendingPathComponent(name)) }
+        let priors = try BundleFixture.folder("exam-messy/prior")
+        for name in older { try FileManager.default.copyItem(at: BundleFixture.cohort.appendingPathComponent("dicom/\(Self.patient)/\(name)"), to: priors.appendingPathComponent(name)) }
         // Laterality and view removed from one header (and its descriptions, which also hint at them).
         let lmlo = try #require(files.first { $0.lastPathComponent.hasSuffix("LMLO.dcm") })
         let stripped = exam.appendingPathComponent(lmlo.lastPathComponent)
-        var result = try ExamFixture.tool("/usr/bin/dcmodify", ["-nb", "-imt", "-ea", "(0020,0062)", "-ea", "(0020,0060)", "-ea", "(0018,5101)", "-ea", "(0054,0220)",
+        var result = try BundleFixture.tool("/usr/bin/dcmodify", ["-nb", "-imt", "-ea", "(0020,0062)", "-ea", "(0020,0060)", "-ea", "(0018,5101)", "-ea", "(0054,0220)",
                                                                 "-ea", "(0008,103E)", "-ea", "(0018,1030)", "-ea", "(0008,1032)", stripped.path])
         #expect(result.status == 0, "\(result.output)")
         let rcc = try #require(files.first { $0.lastPathComponent.hasSuffix("RCC.dcm") })
         let strippedCC = exam.appendingPathComponent(rcc.lastPathComponent)
-        result = try ExamFixture.tool("/usr/bin/dcmodify", ["-nb", "-imt", "-ea", "(0020,0062)", "-ea", "(0020,0060)", "-ea", "(0018,5101)", "-ea", "(0054,0220)",
+        result = try BundleFixture.tool("/usr/bin/dcmodify", ["-nb", "-imt", "-ea", "(0020,0062)", "-ea", "(0020,0060)", "-ea", "(0018,5101)", "-ea", "(0054,0220)",
                                                             "-ea", "(0008,103E)", "-ea", "(0018,1030)", "-ea", "(0008,1032)", strippedCC.path])
         #expect(result.status == 0, "\(result.output)")
         // A spot view, another modality, a damaged file and a note.
         let spot = exam.appendingPathComponent("spot.dcm"), ct = exam.appendingPathComponent("ct.dcm"), broken = exam.appendingPathComponent("broken.dcm")
         for (copy, modification) in [(spot, ["-m", "(0008,0018)=2.25.1", "-i", "(0008,103E)=L CC SPOT"]), (ct, ["-m", "(0008,0018)=2.25.2", "-m", "(0008,0060)=CT"])] {
             try FileManager.default.copyItem(at: lmlo, to: copy)
-            result = try ExamFixture.tool("/usr/bin/dcmodify", ["-nb"] + modification + [copy.path])
+            result = try BundleFixture.tool("/usr/bin/dcmodify", ["-nb"] + modification + [copy.path])
             #expect(result.status == 0, "\(result.output)")
         }
         let whole = try Data(contentsOf: lmlo)
@@ -114,24 +115,24 @@ import Torch
     }
 
     @Test func reportReadsBackWithDCMTKDicom3toolsAndPydicom() throws {
-        try ExamFixture.ready.get()
-        let bundle = try LoadedBundle(ExamFixture.bundle)
-        let exam = try ExamFixture.folder("exam-report")
-        let files = try ExamFixture.newestExam(of: Self.patient)
+        try BundleFixture.ready.get()
+        let bundle = try LoadedBundle(BundleFixture.bundle)
+        let exam = try BundleFixture.folder("exam-report")
+        let files = try BundleFixture.newestExam(of: Self.patient)
         for file in files { try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent)) }
-        let out = ExamFixture.root.appendingPathComponent("analysis-report")
+        let out = BundleFixture.root.appendingPathComponent("analysis-report")
         let outcome = try ExamAnalysis(exam: exam, output: out).run(bundle: bundle, log: .silent)
         let report = out.appendingPathComponent("report.dcm")
         let uids = outcome.document.images.compactMap(\.sopInstanceUID)
         #expect(uids.count == 4)
 
-        let dump = try ExamFixture.tool("/usr/bin/dsrdump", ["+Pu", report.path])
+        let dump = try BundleFixture.tool("/usr/bin/dsrdump", ["+Pu", report.path])
         #expect(dump.status == 0 && dump.output.contains("Enhanced SR Document"), "\(dump.output)")
         for uid in uids { #expect(dump.output.contains(uid), "the SR does not reference \(uid)") }
         #expect(dump.output.contains("mass probability") && dump.output.contains("Laterality"))
         #expect(!dump.output.lowercased().contains("error"))
 
-        let check = try ExamFixture.tool("/usr/bin/dciodvfy", [report.path])
+        let check = try BundleFixture.tool("/usr/bin/dciodvfy", [report.path])
         let errors = check.output.split(separator: "\n").filter { $0.hasPrefix("Error") }
         #expect(errors.isEmpty, "\(errors)")
         #expect(check.output.contains("EnhancedSR"))
@@ -146,7 +147,7 @@ import Torch
         refs = [s.ReferencedSOPInstanceUID for e in d.CurrentRequestedProcedureEvidenceSequence for r in e.ReferencedSeriesSequence for s in r.ReferencedSOPSequence]
         print(d.SOPClassUID, d.Modality, d.StudyInstanceUID, ' '.join(sorted(refs)))
         """
-        let read = try ExamFixture.tool("/usr/bin/env", ["PYTHONPATH=\(pydicom)", "python3", "-c", script, report.path])
+        let read = try BundleFixture.tool("/usr/bin/env", ["PYTHONPATH=\(pydicom)", "python3", "-c", script, report.path])
         #expect(read.status == 0, "\(read.output)")
         #expect(read.output.hasPrefix("1.2.840.10008.5.1.4.1.1.88.22 SR \(outcome.document.exam.studyInstanceUID ?? "?") \(uids.sorted().joined(separator: " "))"), "\(read.output)")
 
@@ -157,8 +158,8 @@ import Torch
     }
 
     @Test func orientationIsInferredFromThePixels() throws {
-        try ExamFixture.ready.get()
-        let files = try Preprocessor.inputs(ExamFixture.cohort.appendingPathComponent("dicom")).map(\.url)
+        try BundleFixture.ready.get()
+        let files = try Preprocessor.inputs(BundleFixture.cohort.appendingPathComponent("dicom")).map(\.url)
         var lateralityRight = 0, viewRight = 0
         for file in files {
             let image = try DicomImage(contentsOf: file)

@@ -8,24 +8,25 @@ import TestSupport
 import Torch
 
 /// A small synthetic cohort (128 x 80 DICOM, preprocessed to 64 x 40 with the reference's profile), a
-/// tiny random model saved as a converted folder, its probe heads and a bundle: made once per process.
-enum ExamFixture {
-    static let root = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-exam-\(getpid())")
-    static var cohort: URL { root.appendingPathComponent("cohort") }
-    static var images: URL { root.appendingPathComponent("prepared/images") }
-    static var model: URL { root.appendingPathComponent("model") }
-    static var probe: URL { root.appendingPathComponent("probe") }
-    static var bundle: URL { root.appendingPathComponent("bundle") }
-    static var features: URL { root.appendingPathComponent("features") }
+/// tiny random model saved as a converted folder, its probe heads and a bundle: made once per process
+/// (the exam and server suites share it).
+public enum BundleFixture {
+    public static let root = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-bundle-fixture-\(getpid())")
+    public static var cohort: URL { root.appendingPathComponent("cohort") }
+    public static var images: URL { root.appendingPathComponent("prepared/images") }
+    public static var model: URL { root.appendingPathComponent("model") }
+    public static var probe: URL { root.appendingPathComponent("probe") }
+    public static var bundle: URL { root.appendingPathComponent("bundle") }
+    public static var features: URL { root.appendingPathComponent("features") }
 
-    static func studyData() -> StudyData {
+    public static func studyData() -> StudyData {
         var data = StudyData(dataset: cohort, format: .synth, images: images)
         data.bootstrapReplicates = 0
         data.featureCache = features
         return data
     }
 
-    static let ready: Result<Void, Error> = Result {
+    public static let ready: Result<Void, Error> = Result {
         try PreparedCohort.make(at: root, patients: 24, seed: 5)
         let prompts = PromptSet.reference.prompts.values.flatMap { $0.flatMap { $0 } } + PromptSet.ensemble.prompts.values.flatMap { $0.flatMap { $0 } }
         let vocabulary = VocabularyBuilder.build(from: prompts.map { $0.replacingOccurrences(of: "{side}", with: "left right") }, size: 300)
@@ -46,7 +47,7 @@ enum ExamFixture {
     }
 
     /// The DICOM files of one patient's newest exam (the synthetic cohort names them PATIENT-EXAM-VIEW.dcm).
-    static func newestExam(of patient: String) throws -> [URL] {
+    public static func newestExam(of patient: String) throws -> [URL] {
         let folder = cohort.appendingPathComponent("dicom/\(patient)")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".dcm") }.sorted()
         let exams = Set(names.map { $0.split(separator: "-").dropLast().joined(separator: "-") }).sorted()
@@ -54,7 +55,7 @@ enum ExamFixture {
     }
 
     /// A fresh folder under the fixture root.
-    static func folder(_ name: String) throws -> URL {
+    public static func folder(_ name: String) throws -> URL {
         let url = root.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: url)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -62,7 +63,7 @@ enum ExamFixture {
     }
 
     /// Runs a command-line tool, returning its exit status and output.
-    static func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    public static func tool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
