@@ -110,7 +110,7 @@ let package = Package(
         .executableTarget(name: "mammofm-zeroshot-example", dependencies: ["Torch", "MammoData", "MammoDownstream"], path: "Examples/zeroshot"),
         .executableTarget(name: "mammofm-train-bench", dependencies: ["Torch", "MammoModels", "MammoTraining"], path: "benchmarks/pretrain/swift"),
         .executableTarget(name: "mammofm-fuzz", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoSynth", "MammoTraining", "MammoEvaluation",
-                                                             "MammoModels", "MammoDownstream"], path: "fuzz/swift"),
+                                                             "MammoModels", "MammoDownstream", "MammoServer"], path: "fuzz/swift"),
         .executableTarget(name: "mammofm-model-bench", dependencies: ["Torch", "MammoModels"], path: "benchmarks/models/swift"),
         .target(name: "TestSupport", dependencies: ["Torch", "MammoImaging", "MammoSynth", "MammoData", "MammoDownstream", "MammoExam", "MammoModels",
                                                    "MammoText"], path: "Tests/Support"),

@@ -7,7 +7,7 @@
 #   fuzz/fuzz.sh BINARY [SECONDS per reader, default 10] [SEED, default 1] [READERS, default all]
 set -uo pipefail
 cd "$(dirname "$0")/.."
-binary="$1"; seconds="${2:-10}"; seed="${3:-1}"; readers="${4:-dicom torch safetensors png csv yaml}"
+binary="$1"; seconds="${2:-10}"; seed="${3:-1}"; readers="${4:-dicom torch safetensors png csv yaml multipart}"
 corpus=(--corpus Tests/MammoCLITests/Fixtures/crafted --corpus Tests/TorchTests/Fixtures --corpus Tests/MammoModelsTests/Fixtures
         --corpus Tests/MammoImagingTests/Fixtures/synthetic --corpus configs --corpus fuzz/regressions)
 mkdir -p fuzz/crashes

@@ -1,7 +1,7 @@
 // mammofm-fuzz: a seeded mutation fuzzer over MammoFM's readers, through the Swift layer (what a
 // user's file meets): DICOM metadata, pixels and both preprocessing profiles; torch.save zip + pickle
 // and the architecture inferred from it; safetensors; PNG; the dataset CSV readers; the YAML training
-// configuration and prompt files. A thrown error is the expected outcome; a trap or a hang is a
+// configuration and prompt files; the server's multipart (STOW-RS) reader. A thrown error is the expected outcome; a trap or a hang is a
 // finding. Before each run the input is written to WORK/current.<ext>, so a crash leaves it there for
 // fuzz/fuzz.sh to keep as a regression file.
 //
@@ -12,6 +12,7 @@ import MammoDownstream
 import MammoEvaluation
 import MammoImaging
 import MammoModels
+import MammoServer
 import MammoSynth
 import MammoTraining
 import Torch
@@ -19,7 +20,7 @@ import MammoData
 
 /// A reader under test: what a file of its kind goes through.
 enum Reader: String, CaseIterable {
-    case dicom, torch, safetensors, png, csv, yaml
+    case dicom, torch, safetensors, png, csv, yaml, multipart
 
     var fileExtension: String {
         switch self {
@@ -29,6 +30,7 @@ enum Reader: String, CaseIterable {
         case .png: return "png"
         case .csv: return "csv"
         case .yaml: return "yaml"
+        case .multipart: return "multipart"
         }
     }
 
@@ -46,7 +48,9 @@ enum Reader: String, CaseIterable {
             switch self {
             case .dicom:
                 _ = try DicomImage.readMetadata(url)
+                _ = try DicomStudyAttributes.read(url)
                 let image = try DicomImage(contentsOf: url)
+                _ = try? InferredOrientation.infer(image)
                 _ = try PreprocessingProfile.standard.apply(image, width: 40, height: 64)
                 _ = try PreprocessingProfile.mammoclip.apply(image, width: 40, height: 64)
             case .torch:
@@ -78,6 +82,14 @@ enum Reader: String, CaseIterable {
                 do { _ = try PretrainConfig.load(yaml: url, overrides: []) } catch { outcome = Self.kind(error) }
                 do { _ = try PromptSet.read(url); outcome += "|prompts ok" } catch { outcome += "|" + Self.kind(error) }
                 return outcome
+            case .multipart:
+                // The first line is the request's Content-Type, the rest its body.
+                let bytes = try Data(contentsOf: url)
+                let newline = bytes.firstIndex(of: 10) ?? bytes.endIndex
+                let contentType = String(decoding: bytes[..<newline], as: UTF8.self)
+                let body = newline < bytes.endIndex ? bytes[(newline + 1)...] : Data()
+                let parts = try Multipart.parts(of: Data(body), boundary: Multipart.boundary(contentType: contentType))
+                return "ok \(parts.count) parts \(parts.compactMap(\.contentType).count) typed \(parts.compactMap(\.filename).count) named"
             }
             return "ok"
         } catch {
@@ -186,6 +198,14 @@ func builtInSeeds(_ reader: Reader, work: URL) throws -> [URL] {
         return [url]
     case .torch:
         return []
+    case .multipart:
+        let related = folder.appendingPathComponent("related.multipart")
+        try Data(("multipart/related; type=\"application/dicom\"; boundary=b0\n--b0\r\nContent-Type: application/dicom\r\n\r\n"
+                  + "DICMDATA\r\n--b0\r\nContent-Type: application/dicom\r\nContent-Location: x\r\n\r\nMORE\r\n--b0--\r\n").utf8).write(to: related)
+        let form = folder.appendingPathComponent("form.multipart")
+        try Data(("multipart/form-data; boundary=\"f f\"\n--f f\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.dcm\"\r\n\r\n"
+                  + "A\r\n--f f--").utf8).write(to: form)
+        return [related, form]
     }
 }
 
