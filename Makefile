@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
+.PHONY: bench-serve setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -78,6 +78,14 @@ bench-pretrain: reference-env
 bench-models: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench
 	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" --threads $(THREADS) $(BENCH_MODEL_ARGS)
+
+# The server under load for SERVE_SECONDS (default 300) with wrk on loopback, over the demo's bundle
+# and one of its exams (run `make demo` first).
+SERVE_SECONDS ?= 300
+bench-serve: setup-tests
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm
+	bash benchmarks/serve/load.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm" $(DEMO_DIR)/bundle \
+		"$$(ls -d $(DEMO_DIR)/cohort/dicom/* | head -1)" $(SERVE_SECONDS)
 
 bench-dicom: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm

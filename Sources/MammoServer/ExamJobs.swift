@@ -89,15 +89,22 @@ public actor ExamJobs {
     public func examFolder(_ id: String) -> URL { workDirectory.appendingPathComponent("jobs/\(id)/exam") }
     public func analysisFolder(_ id: String) -> URL { workDirectory.appendingPathComponent("jobs/\(id)/analysis") }
 
-    /// The next job to run, waiting for one; nil once closed and empty.
-    public func next() async -> String? {
-        if !queue.isEmpty {
+    /// The next jobs to run together (at most `limit`, in arrival order), waiting for one; empty once
+    /// closed and drained. Exams that queued while the worker was busy come out together, so their
+    /// images share encoder passes.
+    public func nextBatch(limit: Int) async -> [String] {
+        var batch: [String] = []
+        if queue.isEmpty {
+            if closed { return [] }
+            guard let first = await withCheckedContinuation({ waiting = $0 }) else { return [] }
+            batch.append(first)
+        }
+        while batch.count < max(1, limit), !queue.isEmpty {
             let id = queue.removeFirst()
             markRunning(id)
-            return id
+            batch.append(id)
         }
-        if closed { return nil }
-        return await withCheckedContinuation { waiting = $0 }
+        return batch
     }
 
     private func markRunning(_ id: String) {

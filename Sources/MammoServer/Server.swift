@@ -222,7 +222,8 @@ public func serve(_ configuration: ServerConfiguration, logger: Logger, onListen
 
 /// The worker, and the Orthanc watcher when configured.
 func services(_ state: ServerState, logger: Logger) -> [any Service] {
-    var services: [any Service] = [AnalysisWorker(jobs: state.jobs, bundle: state.bundle, metrics: state.metrics, logger: logger)]
+    var services: [any Service] = [AnalysisWorker(jobs: state.jobs, bundle: state.bundle, metrics: state.metrics, logger: logger,
+                                                    examsPerBatch: state.configuration.examsPerBatch)]
     if let orthanc = state.configuration.orthanc {
         services.append(OrthancWatcher(orthanc: orthanc, credentials: state.configuration.orthancCredentials,
                                        pollSeconds: state.configuration.orthancPollSeconds, jobs: state.jobs, logger: logger))

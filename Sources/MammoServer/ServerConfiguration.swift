@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var maxImagesPerExam = 64
     /// The most exams waiting to run; more get 503 with Retry-After.
     public var maxPendingJobs = 16
+    /// The most waiting exams analysed together (their images share encoder passes).
+    public var examsPerBatch = 4
     /// Seconds a request may take before it is answered 408 (an upload is read within it).
     public var requestTimeoutSeconds = 300.0
     /// Orthanc to watch for stable MG studies, with its credentials ("user:password"), when set.

@@ -73,7 +73,9 @@ enum WebPage {
         context.font = 'bold 16px sans-serif';
         if (!image) { context.fillStyle = '#888'; context.fillText(key.replace('-', ' ') + ': missing', 10, 24); canvas.dataset.drawn = 'missing'; continue; }
         const blob = await (await call('/v1/exams/' + id + '/images/' + key + '.png')).blob();
-        const bitmap = await createImageBitmap(blob);
+        // An <img> load (a resource load, which headless browsers wait for) rather than createImageBitmap.
+        const bitmap = new Image();
+        await new Promise((resolve, reject) => { bitmap.onload = resolve; bitmap.onerror = reject; bitmap.src = URL.createObjectURL(blob); });
         const scale = Math.min(canvas.width / bitmap.width, canvas.height / bitmap.height);
         context.drawImage(bitmap, 0, 0, bitmap.width * scale, bitmap.height * scale);
         const inferred = image.lateralitySource.startsWith('inferred') || image.viewSource.startsWith('inferred');

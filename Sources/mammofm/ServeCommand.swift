@@ -14,8 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
         /v1/exams (multipart/related with application/dicom parts, as STOW-RS sends, or multipart/form-data) -> \
         202 with a job id; GET /v1/exams/ID (status, then the analysis), /v1/exams/ID/sr, /v1/exams/ID/page, \
         /v1/exams/ID/images/VIEW.png; POST /dicomweb/studies (STOW-RS); GET / (the web page). With --token-file \
-        every route but /health and the page shell needs `Authorization: Bearer TOKEN`. Exams run one at a time \
-        in arrival order; a full queue answers 503 with Retry-After. With --orthanc, stable MG studies of that \
+        every route but /health and the page shell needs `Authorization: Bearer TOKEN`. Exams run in arrival \
+        order, those that waited together in one batch (--batch-exams); a full queue answers 503 with Retry-After. With --orthanc, stable MG studies of that \
         Orthanc are analysed and their SR stored back. SIGTERM stops accepting work, finishes every accepted \
         exam, then exits. Logs are JSON lines on standard error and never hold patient names, ids or dates.
         """)
@@ -30,14 +30,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most DICOM files in one exam.") var maxImages = 64
     @Option(help: "Most exams waiting to run (503 with Retry-After beyond).") var maxPending = 16
     @Option(help: "Seconds an upload may take (408 beyond).") var requestTimeout = 300.0
+    @Option(help: "Most waiting exams analysed together, their images batched through the encoder.") var batchExams = 4
     @Option(help: "Orthanc's REST address to watch (e.g. http://127.0.0.1:8042).") var orthanc: String?
     @Option(help: "A file whose first line is Orthanc's user:password.") var orthancCredentials: String?
     @Option(help: "Seconds between two polls of Orthanc's changes.") var orthancPoll = 2.0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
-        guard maxUploadMb > 0, maxImages > 0, maxPending > 0, requestTimeout > 0, orthancPoll > 0 else {
-            throw ValidationError("--max-upload-mb, --max-images, --max-pending, --request-timeout and --orthanc-poll must be positive")
+        guard maxUploadMb > 0, maxImages > 0, maxPending > 0, requestTimeout > 0, orthancPoll > 0, batchExams > 0 else {
+            throw ValidationError("--max-upload-mb, --max-images, --max-pending, --request-timeout, --batch-exams and --orthanc-poll must be positive")
         }
     }
 
@@ -56,6 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxImagesPerExam = maxImages
         configuration.maxPendingJobs = maxPending
         configuration.requestTimeoutSeconds = requestTimeout
+        configuration.examsPerBatch = batchExams
         configuration.orthanc = orthanc.map { URL(string: $0) } ?? nil
         configuration.orthancCredentials = try orthancCredentials.map { try ServerConfiguration.readCredentials(URL(fileURLWithPath: $0)) }
         configuration.orthancPollSeconds = orthancPoll

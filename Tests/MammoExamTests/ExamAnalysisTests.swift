@@ -157,6 +157,30 @@ import Torch
         #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("src=\"images/"))
     }
 
+    @Test func examsAnalysedTogetherGetTheScoresOfSeparateRuns() throws {
+        try BundleFixture.ready.get()
+        let bundle = try LoadedBundle(BundleFixture.bundle)
+        var analyses: [ExamAnalysis] = []
+        for patient in ["SYN000003", "SYN000004"] {
+            let exam = try BundleFixture.folder("batch-\(patient)")
+            for file in try BundleFixture.newestExam(of: patient) { try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent)) }
+            analyses.append(ExamAnalysis(exam: exam, output: nil))
+        }
+        // An exam that cannot be analysed in the middle of the batch fails alone.
+        analyses.insert(ExamAnalysis(exam: try BundleFixture.folder("batch-empty"), output: nil), at: 1)
+        let together = ExamAnalysis.run(analyses, bundle: bundle, log: .silent)
+        #expect(throws: (any Error).self) { try together[1].get() }
+        for index in [0, 2] {
+            let batched = try together[index].get().document, alone = try analyses[index].run(bundle: bundle, log: .silent).document
+            #expect(batched.images.map(\.file) == alone.images.map(\.file) && batched.images.count == 4)
+            for (a, b) in zip(batched.images, alone.images) {
+                for (x, y) in zip(a.results, b.results) {
+                    #expect(x.task == y.task && zip(x.scores, y.scores).allSatisfy { abs($0 - $1) < 1e-5 }, "\(a.file) \(x.task)")
+                }
+            }
+        }
+    }
+
     @Test func orientationIsInferredFromThePixels() throws {
         try BundleFixture.ready.get()
         let files = try Preprocessor.inputs(BundleFixture.cohort.appendingPathComponent("dicom")).map(\.url)

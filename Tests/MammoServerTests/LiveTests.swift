@@ -121,7 +121,12 @@ import TestSupport
         let url = server.base + "/#token=\(ServerFixture.token)&job=\(id)"
         let profile = try BundleFixture.folder("chromium-profile")
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--virtual-time-budget=20000"]
-        let dom = try BundleFixture.tool("/usr/bin/chromium", common + ["--dump-dom", url])
+        // Virtual time can run out while the machine is busy: a page that has not finished is loaded again.
+        var dom = (status: Int32(0), output: "")
+        for budget in [20_000, 60_000, 120_000] where !dom.output.contains("data-state=\"shown\"") {
+            dom = try BundleFixture.tool("/usr/bin/chromium", common.filter { !$0.hasPrefix("--virtual-time-budget") }
+                                         + ["--virtual-time-budget=\(budget)", "--dump-dom", url])
+        }
         #expect(dom.output.contains("data-state=\"shown\""), "the page did not finish: \(dom.output.suffix(2000))")
         let drawn = dom.output.components(separatedBy: "data-drawn=\"image\"").count - 1
         #expect(drawn == 4, "\(drawn) views drawn")

@@ -45,7 +45,7 @@ public struct HeadDecision: Codable, Equatable, Sendable {
 
 /// The description of a deployable classifier head (`head.json` beside `head.safetensors`): what it
 /// scores, which encoder's features it reads, how it was trained, and its decisions per level.
-public struct ClassifierHeadManifest: Codable, Equatable, Sendable {
+public struct ClassifierHeadManifest: VersionedManifest, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
         /// Standardisation then Linear(C, n) on the frozen encoder's pooled features.
         case linearProbe = "linear-probe"
@@ -53,6 +53,7 @@ public struct ClassifierHeadManifest: Codable, Equatable, Sendable {
 
     public static let formatName = "mammofm-classifier-head"
     public static let currentVersion = 1
+    public static let description = "a classifier head manifest"
 
     public var format = formatName
     public var version = currentVersion
@@ -94,24 +95,13 @@ public struct ClassifierHead {
             try? FileManager.default.removeItem(at: temporary)
             throw InputError.badFile(path: weights.path, reason: "cannot move the head's weights into place")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try writeAtomically(encoder.encode(manifest), to: folder.appendingPathComponent(Self.manifestName))
+        try manifest.write(to: folder.appendingPathComponent(Self.manifestName))
     }
 
     /// Reads a head folder; its weights must have the shapes its manifest implies.
     public static func read(_ folder: URL) throws -> ClassifierHead {
-        let manifestURL = folder.appendingPathComponent(manifestName)
-        guard let data = FileManager.default.contents(atPath: manifestURL.path) else {
-            throw InputError.badFile(path: manifestURL.path, reason: "missing: a classifier head folder holds head.json and head.safetensors")
-        }
-        let manifest: ClassifierHeadManifest
-        do { manifest = try JSONDecoder().decode(ClassifierHeadManifest.self, from: data) } catch {
-            throw InputError.badFile(path: manifestURL.path, reason: "not a classifier head manifest: \(error)")
-        }
-        guard manifest.format == ClassifierHeadManifest.formatName, manifest.version <= ClassifierHeadManifest.currentVersion else {
-            throw InputError.badFile(path: manifestURL.path, reason: "format \(manifest.format) version \(manifest.version); this MammoFM reads \(ClassifierHeadManifest.formatName) up to version \(ClassifierHeadManifest.currentVersion)")
-        }
+        let manifest = try ClassifierHeadManifest.read(folder.appendingPathComponent(manifestName),
+                                                       missing: "a classifier head folder holds head.json and head.safetensors")
         let weightsURL = folder.appendingPathComponent(weightsName)
         let tensors: [String: Tensor]
         do { tensors = try SafetensorsFile(url: weightsURL).tensors() } catch {

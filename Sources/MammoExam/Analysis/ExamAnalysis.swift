@@ -48,61 +48,111 @@ public struct ExamAnalysis: Sendable {
     }
 
     public func run(bundle: LoadedBundle, log: RunLog = .standardError) throws -> Outcome {
-        let started = Date()
+        try Self.run([self], bundle: bundle, log: log)[0].get()
+    }
+
+    /// An exam read and preprocessed, its model inputs written to a scratch folder, ready to encode.
+    struct PreparedExam {
+        var analysis: ExamAnalysis
+        var selection: ExamSelection
+        var views: [PreparedView]
+        var scratch: URL
+        var inputs: [URL]
+        var started: Date
         var timings = AnalysisDocument.Timings()
+    }
+
+    /// Several exams with one encoder pass over all their views (in chunks of
+    /// `ExamScoring.encoderBatch` images): what the server does with exams that wait together. Each
+    /// exam's answer is its own; one exam's error never stops the others.
+    public static func run(_ analyses: [ExamAnalysis], bundle: LoadedBundle, log: RunLog = .standardError) -> [Result<Outcome, Error>] {
+        var results = [Result<Outcome, Error>?](repeating: nil, count: analyses.count)
+        var prepared: [(index: Int, exam: PreparedExam)] = []
+        defer { for entry in prepared { try? FileManager.default.removeItem(at: entry.exam.scratch) } }
+        for (index, analysis) in analyses.enumerated() {
+            do { prepared.append((index, try analysis.prepareExam(bundle: bundle, log: log))) } catch { results[index] = .failure(error) }
+        }
+        let scoring = ExamScoring(bundle: bundle)
+        let inferenceStarted = Date()
+        do {
+            let encoded = try scoring.encode(prepared.flatMap(\.exam.inputs))
+            let inferenceSeconds = Date().timeIntervalSince(inferenceStarted)
+            var row = 0
+            for (index, exam) in prepared {
+                var exam = exam
+                exam.timings.inferenceSeconds = inferenceSeconds
+                let rows = row..<(row + exam.views.count)
+                row += exam.views.count
+                results[index] = Result {
+                    let scored = try scoring.score(views: exam.views, features: encoded.features.narrow(dim: 0, start: rows.lowerBound, length: rows.count),
+                                                   embeddings: encoded.embeddings.narrow(dim: 0, start: rows.lowerBound, length: rows.count))
+                    return try exam.analysis.write(exam, scored: scored, bundle: bundle, log: log)
+                }
+            }
+        } catch {
+            for (index, _) in prepared { results[index] = .failure(error) }
+        }
+        return results.map { $0! }
+    }
+
+    /// Reads the exam, preprocesses its views and writes their model inputs to a scratch folder.
+    func prepareExam(bundle: LoadedBundle, log: RunLog) throws -> PreparedExam {
+        let started = Date()
         if let output { try OutputFolder.checkWritable(output, as: .examAnalysis) }
         var selection = try ExamSelection.read(exam)
-        timings.readSeconds = Date().timeIntervalSince(started)
-
-        let preprocessStarted = Date()
+        let readSeconds = Date().timeIntervalSince(started)
         let views = try prepare(&selection, bundle: bundle, log: log)
-        timings.preprocessSeconds = Date().timeIntervalSince(preprocessStarted)
         guard !views.isEmpty else {
             throw ImagingError.unreadable(path: exam.path, reason: "none of the exam's images could be analysed: "
                                           + selection.skipped.prefix(3).map { "\($0.file): \($0.reason)" }.joined(separator: "; "))
         }
-
-        var reportUID: String?
-        var document: AnalysisDocument?
-        let build = { (folder: URL) throws in
-            let imagesFolder = folder.appendingPathComponent("images")
-            try FileManager.default.createDirectory(at: imagesFolder, withIntermediateDirectories: true)
-            var inputs: [URL] = []
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-analysis-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        var inputs: [URL] = []
+        do {
             for view in views {
-                let url = imagesFolder.appendingPathComponent(view.key + ".png")
+                let url = scratch.appendingPathComponent(view.key + ".png")
                 let values = try view.pixels.to(.int32).toArray(Int32.self).map { UInt16(clamping: $0) }
                 try GrayscaleImage(width: view.geometry.outputWidth, height: view.geometry.outputHeight,
                                    bitDepth: bundle.manifest.model.preprocessing.bitDepth, pixels: values).writePNG(url)
                 inputs.append(url)
             }
-            let inferenceStarted = Date()
-            let scored = try ExamScoring(bundle: bundle).score(views: views, inputs: inputs)
-            timings.inferenceSeconds = Date().timeIntervalSince(inferenceStarted)
-            let writeStarted = Date()
-            var made = makeDocument(bundle: bundle, selection: selection, views: views, scored: scored)
-            timings.totalSeconds = Date().timeIntervalSince(started)
-            made.timings = timings
-            if output != nil {
-                reportUID = try AnalysisReport.structuredReport(made, header: selection.current[0].study, metadata: selection.current[0].metadata)
-                    .write(to: folder.appendingPathComponent("report.dcm"))
-                try AnalysisPage.render(made, images: imagesFolder).write(to: folder.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-                made.timings.writeSeconds = Date().timeIntervalSince(writeStarted)
-                made.timings.totalSeconds = Date().timeIntervalSince(started)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try writeAtomically(encoder.encode(made), to: folder.appendingPathComponent("analysis.json"))
-            }
-            document = made
+        } catch {
+            try? FileManager.default.removeItem(at: scratch)
+            throw error
         }
-        if let output {
-            try OutputFolder.replace(output, as: .examAnalysis, durable: false, build: build)
-            log.note("wrote \(output.path)/analysis.json, report.dcm and index.html")
-        } else {
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-analysis-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
-            defer { try? FileManager.default.removeItem(at: scratch) }
-            try build(scratch)
+        var prepared = PreparedExam(analysis: self, selection: selection, views: views, scratch: scratch, inputs: inputs, started: started)
+        prepared.timings.readSeconds = readSeconds
+        prepared.timings.preprocessSeconds = Date().timeIntervalSince(started) - readSeconds
+        return prepared
+    }
+
+    /// The document of a scored exam and, with an output folder, its files (replacing an earlier analysis whole).
+    func write(_ exam: PreparedExam, scored: ExamScoring.Scores, bundle: LoadedBundle, log: RunLog) throws -> Outcome {
+        let writeStarted = Date()
+        var document = makeDocument(bundle: bundle, selection: exam.selection, views: exam.views, scored: scored)
+        document.timings = exam.timings
+        guard let output else {
+            document.timings.totalSeconds = Date().timeIntervalSince(exam.started)
+            return Outcome(document: document, reportUID: nil)
         }
-        return Outcome(document: document!, reportUID: reportUID)
+        var reportUID: String?
+        try OutputFolder.replace(output, as: .examAnalysis, durable: false) { folder in
+            let images = folder.appendingPathComponent("images")
+            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+            for input in exam.inputs { try FileManager.default.copyItem(at: input, to: images.appendingPathComponent(input.lastPathComponent)) }
+            let first = exam.selection.current[0]
+            reportUID = try AnalysisReport.structuredReport(document, header: first.study, metadata: first.metadata)
+                .write(to: folder.appendingPathComponent("report.dcm"))
+            try AnalysisPage.render(document, images: images).write(to: folder.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+            document.timings.writeSeconds = Date().timeIntervalSince(writeStarted)
+            document.timings.totalSeconds = Date().timeIntervalSince(exam.started)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeAtomically(encoder.encode(document), to: folder.appendingPathComponent("analysis.json"))
+        }
+        log.note("wrote \(output.path)/analysis.json, report.dcm and index.html")
+        return Outcome(document: document, reportUID: reportUID)
     }
 
     /// Decodes the selected files, preprocesses them with the bundle's profile, infers what their

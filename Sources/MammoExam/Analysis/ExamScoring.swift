@@ -19,13 +19,29 @@ struct ExamScoring {
         var exam: [AnalysisDocument.TaskResult]
     }
 
-    func score(views: [ExamAnalysis.PreparedView], inputs: [URL]) throws -> Scores {
+    /// Images per encoder pass: exams batched together are encoded in chunks of this many views, so
+    /// memory stays bounded at full size (B5 at 1520 x 912 takes about 0.8 GB per image).
+    static let encoderBatch = 8
+
+    /// Pooled features (N x C, on the CPU: the heads read them) and projected embeddings (N x D, on
+    /// the bundle's device) of model-input PNGs, in order.
+    func encode(_ inputs: [URL]) throws -> (features: Tensor, embeddings: Tensor) {
         let model = bundle.pipeline.model, config = model.config.image, device = bundle.pipeline.device
-        let batch = try ModelInput.batch(inputs, image: config).to(device: device)
-        let (features, embeddings) = try Autograd.inferenceMode {
-            let pooled = try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32, device: .cpu)
-            return (pooled, try model.projectImageFeatures(pooled.to(device: device)))
+        var features: [Tensor] = [], embeddings: [Tensor] = []
+        for start in stride(from: 0, to: inputs.count, by: Self.encoderBatch) {
+            let batch = try ModelInput.batch(Array(inputs[start..<min(inputs.count, start + Self.encoderBatch)]), image: config).to(device: device)
+            try Autograd.inferenceMode {
+                let pooled = try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32, device: .cpu)
+                features.append(pooled)
+                embeddings.append(try model.projectImageFeatures(pooled.to(device: device)))
+            }
         }
+        guard !features.isEmpty else { throw ModelError.invalidInput("no image to encode") }
+        return (try Tensor.cat(features, dim: 0), try Tensor.cat(embeddings, dim: 0))
+    }
+
+    /// The answers for one exam's views from their rows of `encode`.
+    func score(views: [ExamAnalysis.PreparedView], features: Tensor, embeddings: Tensor) throws -> Scores {
         var perImage = [[AnalysisDocument.TaskResult]](repeating: [], count: views.count)
         var rawByTask: [(result: AnalysisDocument.TaskResult, perImage: [[Double]], head: ClassifierHead?)] = []
 

@@ -4,9 +4,10 @@ import MammoImaging
 
 /// `manifest.json` of a model bundle: what a deployment needs to know before it loads anything, and
 /// the hash of every file so that a damaged or altered bundle is refused.
-public struct BundleManifest: Codable, Equatable, Sendable {
+public struct BundleManifest: VersionedManifest, Equatable, Sendable {
     public static let formatName = "mammofm-bundle"
     public static let currentVersion = 1
+    public static let description = "a bundle manifest"
 
     /// The encoder: a converted model folder inside the bundle.
     public struct Model: Codable, Equatable, Sendable {

@@ -73,9 +73,7 @@ public enum ModelBundle {
                 }
             }
             manifest.files = try hashedFiles(in: staging)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try writeAtomically(encoder.encode(manifest), to: staging.appendingPathComponent(manifestName))
+            try manifest.write(to: staging.appendingPathComponent(manifestName))
         }
         return manifest
     }
@@ -123,18 +121,7 @@ public enum ModelBundle {
 
     /// Reads a bundle's manifest.
     public static func manifest(of bundle: URL) throws -> BundleManifest {
-        let url = bundle.appendingPathComponent(manifestName)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw InputError.badFile(path: url.path, reason: "missing: not a MammoFM bundle (`mammofm bundle create` writes one)")
-        }
-        let manifest: BundleManifest
-        do { manifest = try JSONDecoder().decode(BundleManifest.self, from: data) } catch {
-            throw InputError.badFile(path: url.path, reason: "not a bundle manifest: \(error)")
-        }
-        guard manifest.format == BundleManifest.formatName, manifest.version <= BundleManifest.currentVersion else {
-            throw InputError.badFile(path: url.path, reason: "format \(manifest.format) version \(manifest.version); this MammoFM reads \(BundleManifest.formatName) up to version \(BundleManifest.currentVersion)")
-        }
-        return manifest
+        try BundleManifest.read(bundle.appendingPathComponent(manifestName), missing: "not a MammoFM bundle (`mammofm bundle create` writes one)")
     }
 
     /// The files whose size or hash differs from the manifest, or that are missing, in words; empty
