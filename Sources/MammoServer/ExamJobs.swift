@@ -58,15 +58,18 @@ public actor ExamJobs {
 
     /// Jobs waiting to run.
     public var pending: Int { queue.count }
+    /// Why a submission would be refused now (a full queue, shutting down); nil when it would be taken.
+    public var refusal: SubmissionError? {
+        closed ? .draining : queue.count >= maxPending ? .queueFull(pending: queue.count) : nil
+    }
     /// Jobs running now.
     public var inFlight: Int { running }
 
     /// Stores the files of one exam and queues it; the job's id.
     public func submit(_ files: [(name: String, data: Data)], origin: String) throws -> String {
-        guard !closed else { throw SubmissionError.draining }
+        if let refusal { throw refusal }
         guard !files.isEmpty else { throw SubmissionError.noImages }
         guard files.count <= maxImagesPerExam else { throw SubmissionError.tooManyImages(count: files.count, limit: maxImagesPerExam) }
-        guard queue.count < maxPending else { throw SubmissionError.queueFull(pending: queue.count) }
         let id = UUID().uuidString.lowercased()
         let folder = examFolder(id)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -93,9 +93,11 @@ public func buildApplication(_ state: ServerState, logger: Logger) -> some Appli
 
 /// Reads a multipart upload, keeps its DICOM parts and queues them as one exam.
 func submit(_ request: Request, context: BasicRequestContext, state: ServerState, origin: String) async throws -> String {
-    let body = try await collectBody(request, limit: state.configuration.maxUploadBytes, timeoutSeconds: state.configuration.requestTimeoutSeconds)
-    let files = try dicomParts(Data(body.readableBytesView), contentType: request.headers[.contentType])
     do {
+        // A full queue is answered before the upload is read: a refused client costs no body.
+        if let refusal = await state.jobs.refusal { throw refusal }
+        let body = try await collectBody(request, limit: state.configuration.maxUploadBytes, timeoutSeconds: state.configuration.requestTimeoutSeconds)
+        let files = try dicomParts(Data(body.readableBytesView), contentType: request.headers[.contentType])
         let id = try await state.jobs.submit(files, origin: origin)
         context.logger.info("exam queued", metadata: ["job": "\(id)", "files": "\(files.count)"])
         return id

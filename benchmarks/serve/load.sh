@@ -28,10 +28,14 @@ URL=$(awk '/listening on/ { print $3 }' "$WORK/serve.out")
 AUTH="Authorization: Bearer $TOKEN"
 metric() { curl -sf -H "$AUTH" "$URL/metrics" | awk -v name="$1" '$1 == name { print $2; found = 1 } END { if (!found) print 0 }'; }
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$PID/status"; }
-# Warm up with one exam so that the start figure is the loaded server's.
-curl -sf -H "$AUTH" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=mammofm-load-boundary' \
-    --data-binary @"$WORK/body" "$URL/v1/exams" > /dev/null
-for _ in $(seq 600); do [ "$(metric 'mammofm_exams_total{status="done"}')" = "1" ] && break; sleep 0.1; done
+# Warm up with a full batch and a full queue (WARMUP exams at once), so that the start figure is that of
+# a server that has already run its largest batches: growth after it is what the load adds.
+WARMUP=$(( MAX_PENDING < 8 ? MAX_PENDING : 8 ))
+for _ in $(seq "$WARMUP"); do
+    curl -sf -H "$AUTH" -H 'Content-Type: multipart/related; type="application/dicom"; boundary=mammofm-load-boundary' \
+        --data-binary @"$WORK/body" "$URL/v1/exams" > /dev/null
+done
+for _ in $(seq 1200); do [ "$(metric 'mammofm_exams_total{status="done"}')" = "$WARMUP" ] && break; sleep 0.1; done
 RSS_START=$(rss)
 MAMMOFM_LOAD_BODY="$WORK/body" MAMMOFM_LOAD_TOKEN="$TOKEN" wrk -t 1 -c "$CONNECTIONS" -d "${SECONDS_RUN}s" --timeout 60s --latency \
     -s "$HERE/submit.lua" "$URL/v1/exams" | tee "$WORK/wrk.out"
@@ -51,7 +55,7 @@ ANALYSIS_SUM=$(metric mammofm_exam_analysis_seconds_sum); ANALYSIS_COUNT=$(metri
 kill -TERM "$PID"; wait "$PID" || true
 python3 - <<PY
 accepted, refused, other = $ACCEPTED, $REFUSED, $OTHER
-done, failed = int(float("$DONE")) - 1, int(float("$FAILED"))   # less the warm-up exam
+done, failed = int(float("$DONE")) - $WARMUP, int(float("$FAILED"))   # less the warm-up exams
 start, end_load, end = $RSS_START / 1024, $RSS_END_LOAD / 1024, $RSS_END / 1024
 print(f"answers: {accepted} accepted (202), {refused} refused with Retry-After (503), {other} other")
 print(f"accepted exams finished: {done} done, {failed} failed, {accepted - done - failed} lost")
