@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import MammoExam
 @testable import MammoServer
 import TestSupport
@@ -36,25 +35,4 @@ enum ServerFixture {
     }
 
     static let stowContentType = "multipart/related; type=\"application/dicom\"; boundary=mammofm-test-boundary"
-
-    /// A logger that keeps every line, so a test can read what the server logged.
-    final class LogRecorder: @unchecked Sendable {
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-        var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
-    }
-
-    struct RecordingHandler: LogHandler {
-        let recorder: LogRecorder
-        var logLevel: Logger.Level = .info
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            recorder.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
-        }
-    }
 }
