@@ -29,9 +29,20 @@ public struct ZeroShotClassifier {
         let labelled = images.filter { $0.labels[task.name] != nil }
         guard !labelled.isEmpty else { return [] }
         let embeddings = try Autograd.inferenceMode { try pipeline.model.projectImageFeatures(features.rows(labelled.map(\.imageID)).to(device: pipeline.device)) }
-        let sides = prompts.isSideDependent(task.name) ? labelled.map { Self.sideWord($0.laterality) } : labelled.map { _ in "" }
-        // One scoring per side group, each against that side's class embeddings.
-        var probabilities = [[Double]](repeating: [], count: labelled.count)
+        let probabilities = try self.probabilities(task: task, prompts: prompts, embeddings: embeddings, lateralities: labelled.map(\.laterality),
+                                                   useLogitScale: useLogitScale)
+        return zip(labelled, probabilities).map { image, p in
+            Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!, probabilities: p)
+        }
+    }
+
+    /// Class probabilities of image embeddings (N x D, projected) for `task`, each row scored against
+    /// its image's side's class embeddings when the prompts name the side ("L"/"R" or words in
+    /// `lateralities`), re-normalised in double precision so each row sums to 1 beyond float32's rounding.
+    public func probabilities(task: ClassificationTask, prompts: PromptSet, embeddings: Tensor, lateralities: [String],
+                              useLogitScale: Bool = false) throws -> [[Double]] {
+        let sides = prompts.isSideDependent(task.name) ? lateralities.map(Self.sideWord) : lateralities.map { _ in "" }
+        var probabilities = [[Double]](repeating: [], count: sides.count)
         let classes = task.classes.count
         for side in Set(sides) {
             let members = sides.indices.filter { sides[$0] == side }
@@ -39,14 +50,11 @@ public struct ZeroShotClassifier {
             let scored = try pipeline.zeroShot(imageEmbeddings: rows, promptEmbeddings: classEmbeddings(prompts, task: task, side: side),
                                                useLogitScale: useLogitScale).toArray(Float.self)
             for (k, i) in members.enumerated() {
-                // Re-normalised in double precision, so each row sums to 1 beyond float32's rounding.
                 let row = (0..<classes).map { Double(scored[k * classes + $0]) }, total = row.reduce(0, +)
                 probabilities[i] = row.map { $0 / total }
             }
         }
-        return zip(labelled, probabilities).map { image, p in
-            Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!, probabilities: p)
-        }
+        return probabilities
     }
 
     /// "L" / "R" (or words) -> "left" / "right".

@@ -88,13 +88,8 @@ public struct ClassifierHead {
     /// Writes head.json and head.safetensors into `folder` (each through a temporary file).
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let weights = folder.appendingPathComponent(Self.weightsName)
-        let temporary = folder.appendingPathComponent(".\(Self.weightsName).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        try Safetensors.write(probe.stateTensors(), metadata: ["task": manifest.task.name], to: temporary)
-        guard rename(temporary.path, weights.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw InputError.badFile(path: weights.path, reason: "cannot move the head's weights into place")
-        }
+        // Safetensors.write goes through a temporary file and a rename itself.
+        try Safetensors.write(probe.stateTensors(), metadata: ["task": manifest.task.name], to: folder.appendingPathComponent(Self.weightsName))
         try manifest.write(to: folder.appendingPathComponent(Self.manifestName))
     }
 

@@ -1,14 +1,12 @@
 import Foundation
+import MammoEvaluation
 import MammoImaging
 
 /// `index.html` of an analysis: the four views (right breast on the left, as radiologists hang them)
 /// with their side, view and how they were known, the results per breast and exam, the findings, what
 /// was skipped and why, and provenance. Self-contained: images are embedded, nothing is fetched.
 public enum AnalysisPage {
-    static func e(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func e(_ text: String) -> String { PageCharts.escape(text) }
 
     static func percent(_ p: Double) -> String { String(format: "%.1f%%", p * 100) }
 

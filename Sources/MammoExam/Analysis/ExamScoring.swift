@@ -45,26 +45,12 @@ struct ExamScoring {
         var perImage = [[AnalysisDocument.TaskResult]](repeating: [], count: views.count)
         var rawByTask: [(result: AnalysisDocument.TaskResult, perImage: [[Double]], head: ClassifierHead?)] = []
 
-        // Zero-shot: each task of the bundle's prompts, against that side's class embeddings.
+        // Zero-shot: each task of the bundle's prompts, scored as `mammofm zeroshot` scores it.
         let classifier = ZeroShotClassifier(pipeline: bundle.pipeline)
         let prompts = bundle.manifest.prompts
         for taskName in prompts.prompts.keys.sorted() {
             guard let task = try? ClassificationTask.named(taskName) else { continue }
-            var rows = [[Double]](repeating: [], count: views.count)
-            for side in Set(views.map(\.laterality)) {
-                let members = views.indices.filter { views[$0].laterality == side }
-                let sideWord = prompts.isSideDependent(task.name) ? (side == .left ? "left" : "right") : ""
-                let index = try Tensor.from(members.map { Int64($0) }, shape: [members.count], device: embeddings.device)
-                let scored = try bundle.pipeline.zeroShot(imageEmbeddings: embeddings.indexSelect(dim: 0, index: index),
-                                                          promptEmbeddings: classifier.classEmbeddings(prompts, task: task, side: sideWord))
-                    .toArray(Float.self)
-                let width = task.classes.count
-                for (k, i) in members.enumerated() {
-                    // Re-normalised in double precision, as `ZeroShotClassifier.predict` does.
-                    let row = (0..<width).map { Double(scored[k * width + $0]) }, total = row.reduce(0, +)
-                    rows[i] = row.map { $0 / total }
-                }
-            }
+            let rows = try classifier.probabilities(task: task, prompts: prompts, embeddings: embeddings, lateralities: views.map(\.laterality.rawValue))
             let template = AnalysisDocument.TaskResult(task: task.name, source: .zeroShot, classes: task.classes, scores: [])
             rawByTask.append((template, rows, nil))
         }

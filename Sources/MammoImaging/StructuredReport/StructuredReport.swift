@@ -177,16 +177,8 @@ public struct StructuredReport: Sendable {
         }
         try add(content)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         var uid = [CChar](repeating: 0, count: 80)
-        guard cdcmsr_write(document, temporary.path, &uid, uid.count, &message, message.count) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw fail("writing")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw ImagingError.unwritable(path: url.path, reason: "cannot move the report into place")
-        }
+        try writeThroughShim(to: url) { path, shimMessage in cdcmsr_write(document, path, &uid, uid.count, &shimMessage, shimMessage.count) }
         return String(cString: uid)
     }
 
