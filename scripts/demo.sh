@@ -55,8 +55,15 @@ run probe --model "$DIR/pretrain/final" "${DATA[@]}" --fractions 10%,50%,100% --
 stage "7/9 fine-tuning the image tower ($FINETUNE_EPOCHS epoch(s) per task)"
 run finetune --model "$DIR/pretrain/final" "${DATA[@]}" --epochs "$FINETUNE_EPOCHS" --out "$DIR/finetune"
 
-stage "8/9 a deployable bundle (encoder, probe heads, ensemble prompts) and one exam analysed with it"
-"$MAMMOFM" bundle create --model "$DIR/pretrain/final" --head "$DIR/probe" --prompts ensemble --out "$DIR/bundle"
+stage "8/9 a deployable bundle (encoder, probe heads, the fine-tuned malignancy head, ensemble prompts) and one exam analysed with it"
+# Probe heads for the findings and density, the fine-tuned tower for malignancy (a task whose validation
+# split cannot set an operating point has no head and is left out).
+HEADS=()
+for TASK in mass calcification density; do
+    if [ -d "$DIR/probe/heads/$TASK" ]; then HEADS+=(--head "$DIR/probe/heads/$TASK"); fi
+done
+if [ -d "$DIR/finetune/heads/malignancy" ]; then HEADS+=(--head "$DIR/finetune/heads/malignancy"); fi
+"$MAMMOFM" bundle create --model "$DIR/pretrain/final" "${HEADS[@]}" --prompts ensemble --out "$DIR/bundle"
 # A test-split patient's newest exam (the cohort's split table names it).
 EXAM_PATIENT=$(awk -F, 'NR > 1 && $2 == "test" { print $1; exit }' "$DIR/cohort/splits.csv")
 run analyze "$DIR/cohort/dicom/$EXAM_PATIENT" --bundle "$DIR/bundle" --out "$DIR/analysis"

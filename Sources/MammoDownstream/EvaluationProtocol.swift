@@ -1,7 +1,8 @@
 import Foundation
-import MammoEvaluation
-import Torch
 import MammoData
+import MammoEvaluation
+import MammoModels
+import Torch
 
 /// The evaluation protocol shared by zero-shot, probe and fine-tune: predictions per image on the
 /// validation and test splits, aggregated to the levels asked for, scored with the validation
@@ -63,13 +64,33 @@ extension EvaluationProtocol {
         let probe = try LinearProbe.train(task: task, features: features.rows(train.map(\.imageID)), labels: train.map { $0.labels[task.name]! },
                                           settings: settings)
         let validation = try predictions(probe, images: labelled(dataset, .validation, task: task), features: features)
-        let decisions = try task.defaultLevels.map { level in
-            try HeadDecision.fit(task: task, level: level, validation: PredictionAggregation.at(level, validation, images: dataset.images),
-                                 operatingPoint: operatingPoint)
-        }
+        let decisions = try headDecisions(task: task, validation: validation, images: dataset.images, operatingPoint: operatingPoint)
         let manifest = ClassifierHeadManifest(kind: .linearProbe, task: task, encoderWeightsHash: encoderWeightsHash, inputHeight: inputHeight,
                                               inputWidth: inputWidth, trainingCases: train.count, trainingPatients: Set(train.map(\.patientID)).count,
                                               settings: settings, decisions: decisions)
         return ClassifierHead(manifest: manifest, probe: probe)
+    }
+
+    /// A fine-tuned classifier as a deployable head: the tuned tower and its linear layer, with the
+    /// calibration and operating point of each of the task's levels fitted on `validation` (its
+    /// per-image predictions on the validation split).
+    public static func deployableFineTuned(_ classifier: ImageClassifier, tower: MammoClipConfig.ImageTower, dataset: LabelledDataset,
+                                           training: [LabelledImage], validation: [Prediction], settings: HeadTraining,
+                                           encoderWeightsHash: String, operatingPoint: OperatingPoint) throws -> ClassifierHead {
+        let task = classifier.task
+        let decisions = try headDecisions(task: task, validation: validation, images: dataset.images, operatingPoint: operatingPoint)
+        let manifest = ClassifierHeadManifest(kind: .fineTuned, task: task, encoderWeightsHash: encoderWeightsHash, imageTower: tower,
+                                              inputHeight: tower.inputHeight, inputWidth: tower.inputWidth, trainingCases: training.count,
+                                              trainingPatients: Set(training.map(\.patientID)).count, settings: settings, decisions: decisions)
+        return ClassifierHead(manifest: manifest, fineTuned: classifier)
+    }
+
+    /// The calibration and operating point at each of the task's levels, from per-image validation predictions.
+    static func headDecisions(task: ClassificationTask, validation: [Prediction], images: [LabelledImage],
+                              operatingPoint: OperatingPoint) throws -> [HeadDecision] {
+        try task.defaultLevels.map { level in
+            try HeadDecision.fit(task: task, level: level, validation: PredictionAggregation.at(level, validation, images: images),
+                                 operatingPoint: operatingPoint)
+        }
     }
 }

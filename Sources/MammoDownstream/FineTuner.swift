@@ -22,8 +22,33 @@ public final class ImageClassifier: Module {
         register("head", head)
     }
 
+    /// A randomly initialised classifier of `tower`'s architecture and pooling (weights are loaded after).
+    public convenience init(tower: MammoClipConfig.ImageTower, task: ClassificationTask) throws {
+        var config = tower.efficientNet
+        config.numClasses = nil
+        try self.init(encoder: EfficientNet(config: config), pooling: tower.pooling, featureChannels: config.featureChannels, task: task)
+    }
+
     /// Logits of normalised N x C x H x W images.
     public func forward(_ images: Tensor) throws -> Tensor { try head(encoder.forward(images, pooling: pooling)) }
+
+    /// Class probabilities per image (binary tasks as [1 - p, p]), without gradients.
+    public func probabilities(_ images: Tensor) throws -> [[Double]] {
+        try task.probabilityRows(logits: Autograd.inferenceMode { try forward(images) })
+    }
+}
+
+extension ClassificationTask {
+    /// Probabilities of N x n logits, one row per case: the sigmoid as [1 - p, p] for binary tasks
+    /// (one logit), the softmax otherwise.
+    func probabilityRows(logits: Tensor) throws -> [[Double]] {
+        let p = isBinary ? try logits.sigmoid() : try Functional.softmax(logits, dim: 1)
+        let values = try p.to(.float32, device: .cpu).toArray(Float.self).map(Double.init), width = p.size(1)
+        return (0..<p.size(0)).map { i in
+            let row = Array(values[(i * width)..<((i + 1) * width)])
+            return isBinary ? [1 - row[0], row[0]] : row
+        }
+    }
 }
 
 /// Full fine-tuning of the image tower with a classifier head: the reference's recipe (AdamW, weight
@@ -51,6 +76,7 @@ public final class FineTuner {
         encoderConfig.numClasses = nil
         let encoder = try EfficientNet(config: encoderConfig)
         _ = try encoder.load(stateDict: model.imageTowerStateDict())
+        // Seeded after the tower, so the head's initialisation depends on the seed alone.
         Torch.manualSeed(settings.seed)
         classifier = try ImageClassifier(encoder: encoder, pooling: config.pooling, featureChannels: encoderConfig.featureChannels, task: task)
         if device != .cpu { try classifier.to(device: device) }
@@ -150,13 +176,9 @@ public final class FineTuner {
         var out: [Prediction] = []
         for start in stride(from: 0, to: labelled.count, by: batchSize) {
             let slice = labelled[start..<min(labelled.count, start + batchSize)]
-            let logits = try Autograd.inferenceMode { try classifier.forward(batch(slice, augmentingWith: nil)) }
-            let p = task.isBinary ? try logits.sigmoid() : try Functional.softmax(logits, dim: 1)
-            let values = try p.toArray(Float.self).map(Double.init), width = p.size(1)
-            for (i, image) in slice.enumerated() {
-                let row = Array(values[(i * width)..<((i + 1) * width)])
-                out.append(Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!,
-                                      probabilities: task.isBinary ? [1 - row[0], row[0]] : row))
+            let rows = try classifier.probabilities(batch(slice, augmentingWith: nil))
+            for (image, row) in zip(slice, rows) {
+                out.append(Prediction(caseID: image.imageID, patientID: image.patientID, label: image.labels[task.name]!, probabilities: row))
             }
         }
         return out

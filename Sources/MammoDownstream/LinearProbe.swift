@@ -119,14 +119,6 @@ public final class LinearProbe {
 
     /// Class probabilities (N x classes) of `features`.
     public func probabilities(_ features: Tensor) throws -> [[Double]] {
-        try Autograd.noGrad {
-            let logits = try head((features - mean) / std)
-            let p = task.isBinary ? try logits.sigmoid() : try Functional.softmax(logits, dim: 1)
-            let values = try p.toArray(Float.self).map(Double.init), width = p.size(1)
-            return (0..<features.size(0)).map { i in
-                let row = Array(values[(i * width)..<((i + 1) * width)])
-                return task.isBinary ? [1 - row[0], row[0]] : row
-            }
-        }
+        try task.probabilityRows(logits: Autograd.noGrad { try head((features - mean) / std) })
     }
 }

@@ -15,15 +15,16 @@ struct BundleCreateCommand: ParsableCommand {
         abstract: "Write a model bundle: the encoder, its heads and a manifest with every file's hash.",
         discussion: """
         --model is a converted model folder. Each --head is a head folder (head.json + head.safetensors) or the \
-        results folder of `mammofm probe`, whose heads/ are all taken; a head trained on another encoder's \
-        features, or at another input size, is refused. --prompts names the zero-shot prompts analyses score \
+        results folder of `mammofm probe` or `mammofm finetune`, whose heads/ are all taken; a probe trained on \
+        another encoder's features, a tower fine-tuned from another model, a head at another input size, or two \
+        heads of one task are refused. --prompts names the zero-shot prompts analyses score \
         with (reference, ensemble or a YAML/JSON prompt file). The bundle's manifest.json records the MammoFM \
         version, input size, preprocessing profile, prompts, each head's calibration and operating points, \
         and the size and FNV-1a 64 hash of every file.
         """)
 
     @Option(help: "A converted model folder.") var model: String
-    @Option(name: .customLong("head"), help: "A head folder or a probe results folder (repeatable).") var heads: [String] = []
+    @Option(name: .customLong("head"), help: "A head folder, or a probe or finetune results folder (repeatable).") var heads: [String] = []
     @Option(help: "Zero-shot prompts: reference, ensemble or a prompt file.") var prompts = "reference"
     @Option(help: ArgumentHelp("The bundle folder.", discussion: "A new or empty folder, or an earlier bundle, which is replaced whole; any other folder is refused."))
     var out: String

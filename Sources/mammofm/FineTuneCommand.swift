@@ -11,7 +11,9 @@ struct FineTuneCommand: ParsableCommand {
         pos_weight = negatives/positives (cross entropy for density), the pretraining augmentation; 30 epochs at \
         batch 8 (RSNA malignancy 20 at batch 6) unless --epochs / --batch-size say otherwise. A checkpoint is kept \
         per task under OUT/checkpoints after every epoch: rerunning the same command resumes. The threshold is \
-        chosen on the validation split.
+        chosen on the validation split. Each task's deployable head (the tuned tower and its layer, with a \
+        calibration map and operating point fitted on the validation split) is saved under OUT/heads/<task> for \
+        `mammofm bundle create`.
         """)
 
     @OptionGroup var global: GlobalOptions

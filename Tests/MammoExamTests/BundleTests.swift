@@ -25,7 +25,7 @@ import Torch
             // The final fit is deterministic (zero start, seeded order): training it again gives the same scores.
             let again = try EvaluationProtocol.deployableProbe(task: task, dataset: dataset, features: features, settings: saved.manifest.settings,
                                                                encoderWeightsHash: hash, inputHeight: 64, inputWidth: 40, operatingPoint: .youden)
-            let a = try saved.probe.probabilities(features.features), b = try again.probe.probabilities(features.features)
+            let a = try #require(saved.probe).probabilities(features.features), b = try #require(again.probe).probabilities(features.features)
             #expect(zip(a.joined(), b.joined()).allSatisfy { abs($0 - $1) < 1e-6 })
             for decision in saved.manifest.decisions {
                 #expect(decision.validationCases > 0)
@@ -40,6 +40,34 @@ import Torch
                     #expect(t > 0.05 && t < 20)
                 }
             }
+        }
+    }
+
+    @Test func fineTuneSavesTheTunedTowerAsADeployableHead() throws {
+        try BundleFixture.ready.get()
+        let task = BundleFixture.fineTunedTask
+        let dataset = try BundleFixture.studyData().load()
+        let head = try ClassifierHead.read(BundleFixture.fineTune.appendingPathComponent("heads/\(task.name)"))
+        let classifier = try #require(head.classifier)
+        let pipeline = try MammoClipPipeline(path: BundleFixture.model)
+        #expect(head.manifest.kind == .fineTuned && head.manifest.imageTower == pipeline.model.config.image)
+        #expect(head.manifest.encoderWeightsHash == (try WeightsHash.of(file: BundleFixture.model.appendingPathComponent("model.safetensors"))))
+        #expect(head.manifest.trainingCases == EvaluationProtocol.labelled(dataset, .train, task: task).count)
+        #expect(head.manifest.decisions.map(\.level) == task.defaultLevels && head.manifest.decisions.allSatisfy { $0.threshold != nil })
+        // The tower was tuned: its features differ from the starting encoder's.
+        let tuned = classifier.encoder.stateDict(), start = pipeline.model.imageTowerStateDict()
+        let changed = try tuned.filter { key, value in try start[key].map { try !(value - $0).abs().max().item().isZero } ?? false }
+        #expect(!changed.isEmpty)
+        // The saved head predicts the test split exactly as the study scored it.
+        let test = EvaluationProtocol.labelled(dataset, .test, task: task)
+        let saved = try PredictionsFile.read(BundleFixture.fineTune.appendingPathComponent("predictions/fine-tune-100-seed-0-\(task.name).csv"),
+                                             task: task, dataset: dataset, split: .test)
+        let rows = try classifier.probabilities(ModelInput.batch(test.map { BundleFixture.images.appendingPathComponent("\($0.imageID).png") },
+                                                                 image: pipeline.model.config.image))
+        #expect(saved.count == test.count && !saved.isEmpty)
+        for (image, row) in zip(test, rows) {
+            let prediction = try #require(saved.first { $0.caseID == image.imageID })
+            #expect(abs(prediction.positiveProbability - row[1]) < 1e-5, "\(image.imageID)")
         }
     }
 
@@ -71,7 +99,7 @@ import Torch
         let head = try ClassifierHead.read(BundleFixture.probe.appendingPathComponent("heads/mass"))
         var changed = head.manifest
         changed.encoderWeightsHash = "0000000000000000"
-        try ClassifierHead(manifest: changed, probe: head.probe).write(to: other)
+        try ClassifierHead(manifest: changed, probe: #require(head.probe)).write(to: other)
         var contents = ModelBundle.Contents(model: BundleFixture.model)
         contents.heads = [other]
         do {

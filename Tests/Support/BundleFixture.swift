@@ -8,15 +8,19 @@ import TestSupport
 import Torch
 
 /// A small synthetic cohort (128 x 80 DICOM, preprocessed to 64 x 40 with the reference's profile), a
-/// tiny random model saved as a converted folder, its probe heads and a bundle: made once per process
-/// (the exam and server suites share it).
+/// tiny random model saved as a converted folder, its probe heads, a fine-tuned mass head and a bundle
+/// of the probe heads but mass and the fine-tuned one: made once per process (the exam and server
+/// suites share it).
 public enum BundleFixture {
     public static let root = FileManager.default.temporaryDirectory.appendingPathComponent("mammofm-bundle-fixture-\(getpid())")
     public static var cohort: URL { root.appendingPathComponent("cohort") }
     public static var images: URL { root.appendingPathComponent("prepared/images") }
     public static var model: URL { root.appendingPathComponent("model") }
     public static var probe: URL { root.appendingPathComponent("probe") }
+    public static var fineTune: URL { root.appendingPathComponent("finetune") }
     public static var bundle: URL { root.appendingPathComponent("bundle") }
+    /// The bundle's fine-tuned task (the other tasks' heads are linear probes).
+    public static let fineTunedTask = ClassificationTask.mass
     public static var features: URL { root.appendingPathComponent("features") }
 
     public static func studyData() -> StudyData {
@@ -40,8 +44,18 @@ public enum BundleFixture {
         var study = ProbeStudy(model: model, data: data)
         study.head = HeadOverrides(epochs: 4)
         _ = try study.run(log: .silent)
+        var tuneData = studyData()
+        tuneData.output = fineTune
+        tuneData.tasks = [fineTunedTask.name]
+        var tune = FineTuneStudy(model: model, data: tuneData)
+        tune.head = HeadOverrides(epochs: 1)
+        tune.augmentation = false
+        _ = try tune.run(log: .silent)
         var contents = ModelBundle.Contents(model: model)
-        contents.heads = [probe]
+        // The probe's heads (a task whose validation split cannot set an operating point has none), but the fine-tuned task's.
+        let probeHeads = try FileManager.default.contentsOfDirectory(atPath: probe.appendingPathComponent("heads").path).sorted()
+            .filter { $0 != fineTunedTask.name }.map { probe.appendingPathComponent("heads/\($0)") }
+        contents.heads = probeHeads + [fineTune.appendingPathComponent("heads/\(fineTunedTask.name)")]
         contents.prompts = "ensemble"
         try ModelBundle.create(contents, out: bundle)
     }

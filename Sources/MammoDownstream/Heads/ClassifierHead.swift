@@ -1,6 +1,7 @@
 import Foundation
 import MammoData
 import MammoEvaluation
+import MammoModels
 import Torch
 
 /// How a deployed head turns scores into an answer at one level (image or breast): the calibration
@@ -44,11 +45,13 @@ public struct HeadDecision: Codable, Equatable, Sendable {
 }
 
 /// The description of a deployable classifier head (`head.json` beside `head.safetensors`): what it
-/// scores, which encoder's features it reads, how it was trained, and its decisions per level.
+/// scores, which encoder it belongs to, how it was trained, and its decisions per level.
 public struct ClassifierHeadManifest: VersionedManifest, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
         /// Standardisation then Linear(C, n) on the frozen encoder's pooled features.
         case linearProbe = "linear-probe"
+        /// A fine-tuned image tower with its Linear(C, n): it reads images, not the bundle encoder's features.
+        case fineTuned = "fine-tuned"
     }
 
     public static let formatName = "mammofm-classifier-head"
@@ -59,8 +62,12 @@ public struct ClassifierHeadManifest: VersionedManifest, Equatable, Sendable {
     public var version = currentVersion
     public var kind: Kind
     public var task: ClassificationTask
-    /// The weights hash of the encoder whose features the head reads (see `WeightsHash`).
+    /// The weights hash (see `WeightsHash`) of the model whose encoder the head belongs to: the
+    /// encoder whose features a linear probe reads, the starting point of a fine-tuned tower.
     public var encoderWeightsHash: String
+    /// A fine-tuned head's image tower (architecture, pooling, input size and normalisation); nil for
+    /// linear probes, which use the bundle's encoder.
+    public var imageTower: MammoClipConfig.ImageTower?
     public var inputHeight: Int
     public var inputWidth: Int
     public var trainingCases: Int
@@ -70,31 +77,77 @@ public struct ClassifierHeadManifest: VersionedManifest, Equatable, Sendable {
     public var decisions: [HeadDecision]
 
     public func decision(at level: ScoringLevel) -> HeadDecision? { decisions.first { $0.level == level } }
+
+    public init(kind: Kind, task: ClassificationTask, encoderWeightsHash: String, imageTower: MammoClipConfig.ImageTower? = nil,
+                inputHeight: Int, inputWidth: Int, trainingCases: Int, trainingPatients: Int, settings: HeadTraining, decisions: [HeadDecision]) {
+        self.kind = kind
+        self.task = task
+        self.encoderWeightsHash = encoderWeightsHash
+        self.imageTower = imageTower
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.trainingCases = trainingCases
+        self.trainingPatients = trainingPatients
+        self.settings = settings
+        self.decisions = decisions
+    }
 }
 
-/// A linear probe with its manifest, as saved by `mammofm probe` and read by bundles.
+/// A deployable head with its manifest, as saved by `mammofm probe` and `mammofm finetune` and read
+/// by bundles.
 public struct ClassifierHead {
     public static let manifestName = "head.json"
+    /// A probe's standardisation and linear layer, or a fine-tuned classifier's whole state (tower and layer).
     public static let weightsName = "head.safetensors"
 
+    /// What scores: the probe on the bundle encoder's features, or a fine-tuned tower on the images.
+    public enum Scorer {
+        case linearProbe(LinearProbe)
+        case fineTuned(ImageClassifier)
+    }
+
     public var manifest: ClassifierHeadManifest
-    public let probe: LinearProbe
+    public let scorer: Scorer
 
     public init(manifest: ClassifierHeadManifest, probe: LinearProbe) {
         self.manifest = manifest
-        self.probe = probe
+        scorer = .linearProbe(probe)
+    }
+
+    public init(manifest: ClassifierHeadManifest, fineTuned classifier: ImageClassifier) {
+        self.manifest = manifest
+        scorer = .fineTuned(classifier)
+    }
+
+    /// The linear probe, for heads that read the bundle encoder's features.
+    public var probe: LinearProbe? {
+        if case .linearProbe(let probe) = scorer { return probe }
+        return nil
+    }
+
+    /// The fine-tuned classifier, for heads that read images.
+    public var classifier: ImageClassifier? {
+        if case .fineTuned(let classifier) = scorer { return classifier }
+        return nil
     }
 
     /// Writes head.json and head.safetensors into `folder` (each through a temporary file).
     public func write(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let tensors: [(String, Tensor)]
+        switch scorer {
+        case .linearProbe(let probe): tensors = try probe.stateTensors()
+        case .fineTuned(let classifier): tensors = try classifier.stateDict().map { ($0.0, try $0.1.detach().to(device: .cpu).contiguous()) }
+        }
         // Safetensors.write goes through a temporary file and a rename itself.
-        try Safetensors.write(probe.stateTensors(), metadata: ["task": manifest.task.name], to: folder.appendingPathComponent(Self.weightsName))
+        try Safetensors.write(tensors, metadata: ["task": manifest.task.name, "kind": manifest.kind.rawValue],
+                              to: folder.appendingPathComponent(Self.weightsName))
         try manifest.write(to: folder.appendingPathComponent(Self.manifestName))
     }
 
-    /// Reads a head folder; its weights must have the shapes its manifest implies.
-    public static func read(_ folder: URL) throws -> ClassifierHead {
+    /// Reads a head folder; its weights must have the shapes its manifest implies. A fine-tuned
+    /// head's classifier is placed on `device`.
+    public static func read(_ folder: URL, device: Device = .cpu) throws -> ClassifierHead {
         let manifest = try ClassifierHeadManifest.read(folder.appendingPathComponent(manifestName),
                                                        missing: "a classifier head folder holds head.json and head.safetensors")
         let weightsURL = folder.appendingPathComponent(weightsName)
@@ -103,9 +156,23 @@ public struct ClassifierHead {
             throw InputError.badFile(path: weightsURL.path, reason: "\(error)")
         }
         do {
-            return ClassifierHead(manifest: manifest, probe: try LinearProbe(task: manifest.task, stateTensors: tensors))
+            switch manifest.kind {
+            case .linearProbe:
+                return ClassifierHead(manifest: manifest, probe: try LinearProbe(task: manifest.task, stateTensors: tensors))
+            case .fineTuned:
+                guard let tower = manifest.imageTower else {
+                    throw InputError.badFile(path: folder.appendingPathComponent(manifestName).path, reason: "a fine-tuned head names its image tower (imageTower)")
+                }
+                let classifier = try ImageClassifier(tower: tower, task: manifest.task)
+                try classifier.load(stateDict: tensors)
+                if device != .cpu { try classifier.to(device: device) }
+                classifier.eval()
+                return ClassifierHead(manifest: manifest, fineTuned: classifier)
+            }
         } catch let error as InputError {
             throw InputError.badFile(path: weightsURL.path, reason: "\(error)")
+        } catch let error as TorchError {
+            throw InputError.badFile(path: weightsURL.path, reason: "the weights do not fit the head's image tower: \(error)")
         }
     }
 }

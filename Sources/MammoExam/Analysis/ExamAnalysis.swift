@@ -84,8 +84,7 @@ public struct ExamAnalysis: Sendable {
                 let rows = row..<(row + exam.views.count)
                 row += exam.views.count
                 results[index] = Result {
-                    let scored = try scoring.score(views: exam.views, features: encoded.features.narrow(dim: 0, start: rows.lowerBound, length: rows.count),
-                                                   embeddings: encoded.embeddings.narrow(dim: 0, start: rows.lowerBound, length: rows.count))
+                    let scored = try scoring.score(views: exam.views, encoded: encoded.rows(rows))
                     return try exam.analysis.write(exam, scored: scored, bundle: bundle, log: log)
                 }
             }

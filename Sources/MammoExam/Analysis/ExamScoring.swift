@@ -23,11 +23,29 @@ struct ExamScoring {
     /// memory stays bounded at full size (B5 at 1520 x 912 takes about 0.8 GB per image).
     static let encoderBatch = 8
 
-    /// Pooled features (N x C, on the CPU: the heads read them) and projected embeddings (N x D, on
-    /// the bundle's device) of model-input PNGs, in order.
-    func encode(_ inputs: [URL]) throws -> (features: Tensor, embeddings: Tensor) {
+    /// What the encoder pass gives for a run of views, in order.
+    struct Encoded {
+        /// Pooled features (N x C, on the CPU: the probe heads read them).
+        var features: Tensor
+        /// Projected embeddings (N x D, on the bundle's device: the prompts meet them).
+        var embeddings: Tensor
+        /// Per head of the bundle, the class probabilities of its fine-tuned tower per view; nil for probes.
+        var tuned: [[[Double]]?]
+
+        /// The rows of `range` (one exam's views among several encoded together).
+        func rows(_ range: Range<Int>) throws -> Encoded {
+            Encoded(features: try features.narrow(dim: 0, start: range.lowerBound, length: range.count),
+                    embeddings: try embeddings.narrow(dim: 0, start: range.lowerBound, length: range.count),
+                    tuned: tuned.map { $0.map { Array($0[range]) } })
+        }
+    }
+
+    /// Encodes model-input PNGs with the bundle's encoder and every fine-tuned head's tower, reading
+    /// each chunk of images once.
+    func encode(_ inputs: [URL]) throws -> Encoded {
         let model = bundle.pipeline.model, config = model.config.image, device = bundle.pipeline.device
         var features: [Tensor] = [], embeddings: [Tensor] = []
+        var tuned: [[[Double]]?] = bundle.heads.map { $0.classifier == nil ? nil : [] }
         for start in stride(from: 0, to: inputs.count, by: Self.encoderBatch) {
             let batch = try ModelInput.batch(Array(inputs[start..<min(inputs.count, start + Self.encoderBatch)]), image: config).to(device: device)
             try Autograd.inferenceMode {
@@ -35,13 +53,16 @@ struct ExamScoring {
                 features.append(pooled)
                 embeddings.append(try model.projectImageFeatures(pooled.to(device: device)))
             }
+            for (index, head) in bundle.heads.enumerated() {
+                if let classifier = head.classifier { tuned[index]! += try classifier.probabilities(batch) }
+            }
         }
         guard !features.isEmpty else { throw ModelError.invalidInput("no image to encode") }
-        return (try Tensor.cat(features, dim: 0), try Tensor.cat(embeddings, dim: 0))
+        return Encoded(features: try Tensor.cat(features, dim: 0), embeddings: try Tensor.cat(embeddings, dim: 0), tuned: tuned)
     }
 
     /// The answers for one exam's views from their rows of `encode`.
-    func score(views: [ExamAnalysis.PreparedView], features: Tensor, embeddings: Tensor) throws -> Scores {
+    func score(views: [ExamAnalysis.PreparedView], encoded: Encoded) throws -> Scores {
         var perImage = [[AnalysisDocument.TaskResult]](repeating: [], count: views.count)
         var rawByTask: [(result: AnalysisDocument.TaskResult, perImage: [[Double]], head: ClassifierHead?)] = []
 
@@ -50,13 +71,15 @@ struct ExamScoring {
         let prompts = bundle.manifest.prompts
         for taskName in prompts.prompts.keys.sorted() {
             guard let task = try? ClassificationTask.named(taskName) else { continue }
-            let rows = try classifier.probabilities(task: task, prompts: prompts, embeddings: embeddings, lateralities: views.map(\.laterality.rawValue))
+            let rows = try classifier.probabilities(task: task, prompts: prompts, embeddings: encoded.embeddings,
+                                                    lateralities: views.map(\.laterality.rawValue))
             let template = AnalysisDocument.TaskResult(task: task.name, source: .zeroShot, classes: task.classes, scores: [])
             rawByTask.append((template, rows, nil))
         }
-        // Heads: raw probabilities of the standardised linear layer, then calibration and decision.
-        for head in bundle.heads {
-            let rows = try head.probe.probabilities(features)
+        // Heads: raw probabilities (a probe's on the encoder features, a fine-tuned tower's on the
+        // images), then calibration and decision.
+        for (index, head) in bundle.heads.enumerated() {
+            guard let rows = try encoded.tuned[index] ?? head.probe?.probabilities(encoded.features) else { continue }
             let task = head.manifest.task
             rawByTask.append((AnalysisDocument.TaskResult(task: task.name, source: .head, classes: task.classes, scores: []), rows, head))
         }

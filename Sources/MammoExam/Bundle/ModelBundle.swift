@@ -15,7 +15,7 @@ public enum ModelBundle {
     public struct Contents: Sendable {
         /// A converted model folder (config.json, model.safetensors, tokenizer files).
         public var model: URL
-        /// Head folders (holding head.json), or results folders of `mammofm probe` (their heads/).
+        /// Head folders (holding head.json), or results folders of `mammofm probe` or `finetune` (their heads/).
         public var heads: [URL] = []
         /// A built-in prompt set (`reference`, `ensemble`) or a prompt file.
         public var prompts = "reference"
@@ -41,10 +41,15 @@ public enum ModelBundle {
         for folder in try contents.heads.flatMap(headFolders) {
             let head = try ClassifierHead.read(folder)
             guard head.manifest.encoderWeightsHash == weightsHash else {
-                throw InputError.badFile(path: folder.path, reason: "this \(head.manifest.task.name) head was trained on the features of the encoder with weights hash \(head.manifest.encoderWeightsHash), not on \(contents.model.path) (\(weightsHash))")
+                throw InputError.badFile(path: folder.path, reason: "this \(head.manifest.task.name) head belongs to the encoder with weights hash \(head.manifest.encoderWeightsHash), not on \(contents.model.path) (\(weightsHash))")
             }
             guard head.manifest.inputHeight == config.image.inputHeight, head.manifest.inputWidth == config.image.inputWidth else {
                 throw InputError.badFile(path: folder.path, reason: "trained at \(head.manifest.inputWidth) x \(head.manifest.inputHeight); the model takes \(config.image.inputWidth) x \(config.image.inputHeight)")
+            }
+            // A fine-tuned tower reads the same model input as the encoder: the same preprocessing and normalisation.
+            if let tower = head.manifest.imageTower,
+               tower.preprocessing != config.image.preprocessing || tower.mean != config.image.mean || tower.std != config.image.std {
+                throw InputError.badFile(path: folder.path, reason: "this fine-tuned \(head.manifest.task.name) head takes '\(tower.preprocessing)' input normalised with mean \(tower.mean), std \(tower.std); the model takes '\(config.image.preprocessing)', mean \(config.image.mean), std \(config.image.std)")
             }
             if let other = heads.first(where: { $0.head.manifest.task == head.manifest.task }) {
                 throw InputError.badInput("two \(head.manifest.task.name) heads: \(other.folder.path) and \(folder.path); give one")
@@ -78,7 +83,7 @@ public enum ModelBundle {
         return manifest
     }
 
-    /// A head folder itself, or the heads of a probe results folder.
+    /// A head folder itself, or the heads of a probe or finetune results folder.
     static func headFolders(_ url: URL) throws -> [URL] {
         if FileManager.default.fileExists(atPath: url.appendingPathComponent(ClassifierHead.manifestName).path) { return [url] }
         let heads = url.appendingPathComponent("heads")
@@ -86,7 +91,7 @@ public enum ModelBundle {
         let found = names.sorted().map { heads.appendingPathComponent($0) }
             .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent(ClassifierHead.manifestName).path) }
         guard !found.isEmpty else {
-            throw InputError.badFile(path: url.path, reason: "neither a head folder (head.json) nor a probe results folder with heads/<task>/head.json")
+            throw InputError.badFile(path: url.path, reason: "neither a head folder (head.json) nor a probe or finetune results folder with heads/<task>/head.json")
         }
         return found
     }
@@ -157,7 +162,7 @@ public final class LoadedBundle: @unchecked Sendable {
         self.manifest = manifest
         manifestHash = try WeightsHash.of(file: folder.appendingPathComponent(ModelBundle.manifestName))
         pipeline = try MammoClipPipeline(path: folder.appendingPathComponent(manifest.model.folder), device: device)
-        // Heads are a few thousand weights: they score on the CPU, whatever device the encoder uses.
-        heads = try manifest.heads.map { try ClassifierHead.read(folder.appendingPathComponent($0.folder)) }
+        // Probe heads are a few thousand weights and score on the CPU; fine-tuned towers run beside the encoder.
+        heads = try manifest.heads.map { try ClassifierHead.read(folder.appendingPathComponent($0.folder), device: device) }
     }
 }
