@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: bench-serve setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
+.PHONY: bench-exam bench-serve setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -86,6 +86,17 @@ bench-serve: setup-tests
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm
 	bash benchmarks/serve/load.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm" $(DEMO_DIR)/bundle \
 		"$$(ls -d $(DEMO_DIR)/cohort/dicom/* | head -1)" $(SERVE_SECONDS)
+
+# One four-view exam at full resolution through `mammofm analyze` with a full-size bundle
+# (EXAM_VARIANT b5 or b2, EXAM_RUNS fresh processes, EXAM_DEVICE cpu or cuda).
+EXAM_VARIANT ?= b5
+EXAM_RUNS ?= 3
+EXAM_DEVICE ?= cpu
+bench-exam: setup
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-folder
+	bash benchmarks/exam/time-analyze.sh "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm" \
+		"$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-folder" $(EXAM_VARIANT) $(EXAM_RUNS) $(EXAM_DEVICE) $(THREADS)
 
 bench-dicom: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm

@@ -112,6 +112,7 @@ let package = Package(
         .executableTarget(name: "mammofm-fuzz", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoSynth", "MammoTraining", "MammoEvaluation",
                                                              "MammoModels", "MammoDownstream", "MammoServer"], path: "fuzz/swift"),
         .executableTarget(name: "mammofm-model-bench", dependencies: ["Torch", "MammoModels"], path: "benchmarks/models/swift"),
+        .executableTarget(name: "mammofm-model-folder", dependencies: ["Torch", "MammoModels", "MammoText", "MammoDownstream"], path: "benchmarks/exam/swift"),
         .target(name: "TestSupport", dependencies: ["Torch", "MammoImaging", "MammoSynth", "MammoData", "MammoDownstream", "MammoExam", "MammoModels",
                                                    "MammoText"], path: "Tests/Support"),
         .testTarget(name: "TorchTests", dependencies: ["Torch", "TestSupport"], exclude: ["Fixtures"]),

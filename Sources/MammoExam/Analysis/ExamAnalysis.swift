@@ -63,7 +63,7 @@ public struct ExamAnalysis: Sendable {
     }
 
     /// Several exams with one encoder pass over all their views (in chunks of
-    /// `ExamScoring.encoderBatch` images): what the server does with exams that wait together. Each
+    /// `ExamScoring.encoderBatch(for:device:)` images): what the server does with exams that wait together. Each
     /// exam's answer is its own; one exam's error never stops the others.
     public static func run(_ analyses: [ExamAnalysis], bundle: LoadedBundle, log: RunLog = .standardError) -> [Result<Outcome, Error>] {
         var results = [Result<Outcome, Error>?](repeating: nil, count: analyses.count)

@@ -19,9 +19,15 @@ struct ExamScoring {
         var exam: [AnalysisDocument.TaskResult]
     }
 
-    /// Images per encoder pass: exams batched together are encoded in chunks of this many views, so
-    /// memory stays bounded at full size (B5 at 1520 x 912 takes about 0.8 GB per image).
-    static let encoderBatch = 8
+    /// Images per encoder pass: exams batched together are encoded in chunks, so memory stays bounded
+    /// at full size (B5 at 1520 x 912 takes about 0.8 GB per image). On a GPU up to 8 views share a
+    /// pass; on the CPU a pass holds at most about a megapixel, since there larger batches cost more per
+    /// image (B5 at 1520 x 912 on 2 cores: 5.3 s for one view alone, 8.7 s per view in a batch of four,
+    /// docs/benchmarks.md), while small inputs still share passes.
+    static func encoderBatch(for config: MammoClipConfig.ImageTower, device: Device) -> Int {
+        guard device == .cpu else { return 8 }
+        return min(8, max(1, 1_000_000 / max(1, config.inputHeight * config.inputWidth)))
+    }
 
     /// What the encoder pass gives for a run of views, in order.
     struct Encoded {
@@ -46,8 +52,9 @@ struct ExamScoring {
         let model = bundle.pipeline.model, config = model.config.image, device = bundle.pipeline.device
         var features: [Tensor] = [], embeddings: [Tensor] = []
         var tuned: [[[Double]]?] = bundle.heads.map { $0.classifier == nil ? nil : [] }
-        for start in stride(from: 0, to: inputs.count, by: Self.encoderBatch) {
-            let batch = try ModelInput.batch(Array(inputs[start..<min(inputs.count, start + Self.encoderBatch)]), image: config).to(device: device)
+        let chunk = Self.encoderBatch(for: config, device: device)
+        for start in stride(from: 0, to: inputs.count, by: chunk) {
+            let batch = try ModelInput.batch(Array(inputs[start..<min(inputs.count, start + chunk)]), image: config).to(device: device)
             try Autograd.inferenceMode {
                 let pooled = try model.imageEncoder.forward(batch, pooling: config.pooling).to(.float32, device: .cpu)
                 features.append(pooled)
