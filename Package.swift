@@ -94,6 +94,7 @@ let package = Package(
         .target(name: "MammoEvaluation", dependencies: ["Torch", "MammoImaging", "MammoData"]),
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoData", "MammoText", "MammoModels"]),
         .target(name: "MammoDownstream", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoText", "MammoModels", "MammoEvaluation"]),
+        .target(name: "MammoDetection", dependencies: ["Torch", "MammoImaging", "MammoModels", "MammoData", "MammoEvaluation"]),
         .target(name: "MammoExam", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoEvaluation", "MammoDownstream"]),
         .target(name: "MammoServer", dependencies: [
             "MammoExam", "MammoImaging", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
@@ -123,6 +124,7 @@ let package = Package(
         .testTarget(name: "MammoEvaluationTests", dependencies: ["MammoEvaluation", "MammoData"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoDownstreamTests", dependencies: ["MammoDownstream", "MammoData", "MammoEvaluation", "MammoModels", "MammoText", "MammoImaging",
                                                                "MammoSynth", "MammoTraining", "Torch", "TestSupport"]),
+        .testTarget(name: "MammoDetectionTests", dependencies: ["MammoDetection", "MammoEvaluation", "MammoImaging", "MammoModels", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoExamTests", dependencies: ["MammoExam", "MammoDownstream", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels",
                                                         "MammoText", "Torch", "TestSupport"]),
         .testTarget(name: "MammoServerTests", dependencies: ["MammoServer", "MammoExam", "MammoImaging", "Torch", "TestSupport",

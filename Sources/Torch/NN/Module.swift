@@ -89,7 +89,7 @@ open class Module {
     // MARK: modes
 
     /// Switches this module and its children to training (or evaluation) behaviour.
-    public func train(_ on: Bool = true) {
+    open func train(_ on: Bool = true) {
         for (_, module) in namedModules() { module.isTraining = on }
     }
 
