@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoSynth", "MammoTraining", "MammoEvaluation", "MammoDownstream",
-                           "MammoExam", "MammoServer", .product(name: "Logging", package: "swift-log"),
+                           "MammoExam", "MammoServer", "MammoDetection", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),

@@ -11,12 +11,14 @@ public enum ModelInput {
     public static func loadImage(_ url: URL, height: Int, width: Int) throws -> Tensor {
         let image: GrayscaleImage
         do { image = try GrayscaleImage.readPNG(url) } catch { throw InputError.badFile(path: url.path, reason: "\(error)") }
-        var x = try Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width])
-        if image.height != height || image.width != width {
-            let shrinking = image.height >= height && image.width >= width
-            x = try Functional.interpolate(x, size: (height, width), mode: shrinking ? .area : .bilinear)
-        }
-        return x
+        return try resized(Tensor(image.pixels.map(Float.init), shape: [1, 1, image.height, image.width]), height: height, width: width)
+    }
+
+    /// A 1 x 1 x h x w float image at `height` x `width`: area averaging when shrinking, bilinear otherwise.
+    public static func resized(_ x: Tensor, height: Int, width: Int) throws -> Tensor {
+        guard x.size(2) != height || x.size(3) != width else { return x }
+        let shrinking = x.size(2) >= height && x.size(3) >= width
+        return try Functional.interpolate(x, size: (height, width), mode: shrinking ? .area : .bilinear)
     }
 
     /// Images `urls` loaded, each transformed (then normalised) by `prepare`, as N x C x H x W.

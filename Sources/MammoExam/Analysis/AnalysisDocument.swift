@@ -1,4 +1,5 @@
 import Foundation
+import MammoData
 import MammoImaging
 
 /// `analysis.json`: every answer about one exam (docs/serving.md documents the schema). Versioned:

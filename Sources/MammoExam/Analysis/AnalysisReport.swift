@@ -1,4 +1,5 @@
 import Foundation
+import MammoData
 import MammoDownstream
 import MammoImaging
 import Torch

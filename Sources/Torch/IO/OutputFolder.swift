@@ -22,6 +22,10 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
     case bundle
     /// The analysis of one exam: analysis.json, the structured report, the page, model inputs (replaced whole).
     case examAnalysis = "exam-analysis"
+    /// A trained detector: detector.json and detector.safetensors (replaced whole).
+    case detector
+    /// A detector training checkpoint (replaced whole).
+    case detectorCheckpoint = "detector-checkpoint"
 
     /// Files that identify this kind's folders written before folders carried a marker: a folder
     /// without a marker is taken as this kind's output only when it holds all of them.
@@ -35,6 +39,8 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
         case .syntheticCohort: return ["cohort.json"]
         case .bundle: return ["manifest.json", "model"]
         case .examAnalysis: return ["analysis.json"]
+        case .detector: return ["detector.json", "detector.safetensors"]
+        case .detectorCheckpoint: return ["state.json", "detector.safetensors"]
         }
     }
 
@@ -50,6 +56,10 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
             return ["manifest.json", "model", "heads", OutputFolder.markerName]
         case .examAnalysis:
             return ["analysis.json", "report.dcm", "index.html", "images", OutputFolder.markerName]
+        case .detector:
+            return ["detector.json", "detector.safetensors", OutputFolder.markerName]
+        case .detectorCheckpoint:
+            return ["detector.safetensors", "optimizer.bin", "state.json", OutputFolder.markerName]
         default: return nil
         }
     }

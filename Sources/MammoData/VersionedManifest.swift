@@ -1,5 +1,4 @@
 import Foundation
-import MammoData
 import Torch
 
 /// A JSON manifest that names its format and version (head.json, a bundle's manifest.json): read

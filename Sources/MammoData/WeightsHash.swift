@@ -1,6 +1,5 @@
 import Foundation
 import Torch
-import MammoData
 
 /// A content hash of a weights file (FNV-1a 64 over its bytes, hex): names cached features and
 /// goes into result files, so a number can be traced to the exact weights that produced it.

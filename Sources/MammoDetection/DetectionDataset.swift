@@ -1,0 +1,148 @@
+import Foundation
+import MammoData
+import MammoEvaluation
+
+/// The findings a detector localises, by their VinDr-Mammo category.
+public enum DetectionFinding: String, Codable, CaseIterable, Sendable {
+    case mass
+    case calcification
+
+    /// The category as VinDr-Mammo's finding_annotations.csv writes it.
+    public var vindrCategory: String { self == .mass ? "Mass" : "Suspicious Calcification" }
+
+    public init?(vindrCategory: String) {
+        switch vindrCategory.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: " ") {
+        case "Mass": self = .mass
+        case "Suspicious Calcification": self = .calcification
+        default: return nil
+        }
+    }
+}
+
+/// Images with their lesion boxes in original (DICOM) pixels: the synthetic cohort
+/// (labels/images.csv and labels/findings.csv) or VinDr-Mammo's finding_annotations.csv. Every
+/// image of the tables is listed, with or without lesions (normal images count in FROC).
+public struct DetectionDataset: Sendable {
+    public struct Lesion: Codable, Equatable, Sendable {
+        public var finding: DetectionFinding
+        public var box: BoundingBox
+        /// Largest diameter in millimetres when the table gives it (the synthetic cohort).
+        public var sizeMM: Double?
+
+        public init(finding: DetectionFinding, box: BoundingBox, sizeMM: Double? = nil) {
+            self.finding = finding
+            self.box = box
+            self.sizeMM = sizeMM
+        }
+    }
+
+    public struct Image: Sendable {
+        public var imageID: String
+        public var patientID: String
+        public var split: DataSplit
+        /// Breast density (A-D) when known.
+        public var density: String?
+        public var lesions: [Lesion]
+    }
+
+    public var images: [Image]
+    public let source: URL
+
+    public func images(in split: DataSplit) -> [Image] { images.filter { $0.split == split } }
+
+    /// Reads `url` in `format` (synth or vindr). VinDr's official split has no validation part: 10%
+    /// of the training patients (seeded by `validationSeed`) become it, as for classification.
+    public static func read(_ url: URL, format: DatasetFormat, validationFraction: Double = 0.1, validationSeed: UInt64 = 0) throws -> DetectionDataset {
+        var dataset: DetectionDataset
+        switch format {
+        case .synth: dataset = try synth(url)
+        case .vindr: dataset = try vindr(url.hasDirectoryPath || !url.pathExtension.lowercased().hasSuffix("csv")
+                                         ? url.appendingPathComponent("finding_annotations.csv") : url)
+        default: throw InputError.badInput("detection reads the synth and vindr formats (boxes in DICOM pixels); \(format.rawValue) has no boxes")
+        }
+        if !dataset.images.contains(where: { $0.split == .validation }) && validationFraction > 0 {
+            for i in dataset.images.indices where dataset.images[i].split == .train
+                && PatientSampling.unitHash(dataset.images[i].patientID, seed: validationSeed) < validationFraction {
+                dataset.images[i].split = .validation
+            }
+        }
+        return dataset
+    }
+
+    /// A box's four columns, checked: finite, not negative, positive size, inside the image when its size is known.
+    static func box(_ row: [String], _ columns: [Int], width: Double?, height: Double?, path: String, line: Int) throws -> BoundingBox {
+        let values = try columns.map { column -> Double in
+            guard let value = Double(row[column].trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw InputError.badFile(path: path, reason: "line \(line): box coordinate '\(row[column])' is not a number")
+            }
+            return value
+        }
+        let box = BoundingBox(xmin: values[0], ymin: values[1], xmax: values[2], ymax: values[3])
+        guard box.xmin >= 0, box.ymin >= 0 else {
+            throw InputError.badFile(path: path, reason: "line \(line): box (\(values.map { String($0) }.joined(separator: ", "))) starts at a negative coordinate")
+        }
+        guard box.width > 0, box.height > 0 else {
+            throw InputError.badFile(path: path, reason: "line \(line): box (\(values.map { String($0) }.joined(separator: ", "))) has no positive width and height")
+        }
+        if let width, let height, box.xmax > width || box.ymax > height {
+            throw InputError.badFile(path: path, reason: "line \(line): box (\(values.map { String($0) }.joined(separator: ", "))) lies outside its \(Int(width)) x \(Int(height)) image")
+        }
+        return box
+    }
+
+    static func synth(_ url: URL) throws -> DetectionDataset {
+        let imagesURL = url.appendingPathComponent("labels/images.csv"), findingsURL = url.appendingPathComponent("labels/findings.csv")
+        let table = try CSVTable(dataset: imagesURL)
+        let id = try table.column("image_id"), patient = try table.column("patient_id"), split = try table.column("split")
+        let rows = try table.column("rows"), columns = try table.column("columns"), density = try table.column("density")
+        var images: [Image] = [], index: [String: Int] = [:], sizes: [String: (Double, Double)] = [:]
+        for (i, row) in table.rows.enumerated() {
+            guard let s = DataSplit(spelling: row[split]) else {
+                throw InputError.badFile(path: imagesURL.path, reason: "line \(i + 2): unknown split '\(row[split])'")
+            }
+            index[row[id]] = images.count
+            sizes[row[id]] = (Double(row[columns]) ?? 0, Double(row[rows]) ?? 0)
+            images.append(Image(imageID: row[id], patientID: row[patient], split: s, density: row[density].isEmpty ? nil : row[density], lesions: []))
+        }
+        let findings = try CSVTable(dataset: findingsURL)
+        let image = try findings.column("image_id"), category = try findings.column("vindr_category"), size = try findings.column("size_mm")
+        let boxColumns = try ["xmin", "ymin", "xmax", "ymax"].map { try findings.column($0) }
+        for (i, row) in findings.rows.enumerated() {
+            guard let finding = DetectionFinding(vindrCategory: row[category]) else { continue }
+            guard let at = index[row[image]] else {
+                throw InputError.badFile(path: findingsURL.path, reason: "line \(i + 2): image '\(row[image])' is not in labels/images.csv")
+            }
+            let (width, height) = sizes[row[image]]!
+            let box = try box(row, boxColumns, width: width > 0 ? width : nil, height: height > 0 ? height : nil, path: findingsURL.path, line: i + 2)
+            images[at].lesions.append(Lesion(finding: finding, box: box, sizeMM: Double(row[size])))
+        }
+        return DetectionDataset(images: images, source: url)
+    }
+
+    /// finding_annotations.csv: one row per finding (No Finding rows have empty boxes); an image's
+    /// rows are merged. `height`/`width` columns, when present, bound the boxes.
+    static func vindr(_ url: URL) throws -> DetectionDataset {
+        let table = try CSVTable(dataset: url)
+        let id = try table.column("image_id"), study = try table.column("study_id"), split = try table.column("split")
+        let categories = try table.column("finding_categories"), density = table.header.firstIndex(of: "breast_density")
+        let width = table.header.firstIndex(of: "width"), height = table.header.firstIndex(of: "height")
+        let boxColumns = try ["xmin", "ymin", "xmax", "ymax"].map { try table.column($0) }
+        var images: [Image] = [], index: [String: Int] = [:]
+        for (i, row) in table.rows.enumerated() {
+            guard let s = DataSplit(spelling: row[split]) else {
+                throw InputError.badFile(path: url.path, reason: "line \(i + 2): unknown split '\(row[split])'")
+            }
+            if index[row[id]] == nil {
+                index[row[id]] = images.count
+                let letter = density.map { row[$0].replacingOccurrences(of: "DENSITY", with: "").trimmingCharacters(in: .whitespaces) }
+                images.append(Image(imageID: row[id], patientID: row[study], split: s, density: letter?.isEmpty == false ? letter : nil, lesions: []))
+            }
+            let findings = PythonLiteral.strings(row[categories]).compactMap(DetectionFinding.init(vindrCategory:))
+            guard !findings.isEmpty else { continue }
+            let box = try box(row, boxColumns, width: width.flatMap { Double(row[$0]) }, height: height.flatMap { Double(row[$0]) },
+                              path: url.path, line: i + 2)
+            for finding in findings { images[index[row[id]]!].lesions.append(Lesion(finding: finding, box: box, sizeMM: nil)) }
+        }
+        return DetectionDataset(images: images, source: url)
+    }
+}
