@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "MammoEvaluationTests", dependencies: ["MammoEvaluation", "MammoData"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoDownstreamTests", dependencies: ["MammoDownstream", "MammoData", "MammoEvaluation", "MammoModels", "MammoText", "MammoImaging",
                                                                "MammoSynth", "MammoTraining", "Torch", "TestSupport"]),
-        .testTarget(name: "MammoDetectionTests", dependencies: ["MammoDetection", "MammoEvaluation", "MammoImaging", "MammoModels", "Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoDetectionTests", dependencies: ["MammoDetection", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels", "MammoText", "Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoExamTests", dependencies: ["MammoExam", "MammoDownstream", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels",
                                                         "MammoText", "Torch", "TestSupport"]),
         .testTarget(name: "MammoServerTests", dependencies: ["MammoServer", "MammoExam", "MammoImaging", "Torch", "TestSupport",

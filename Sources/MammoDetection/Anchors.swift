@@ -41,8 +41,13 @@ public struct AnchorGenerator: Codable, Equatable, Sendable {
     /// rows, columns and the cell's anchors, as the heads' outputs are laid out. Computed in double
     /// precision and stored as float32, as the reference does.
     public func anchors(height: Int, width: Int, device: Device = .cpu) throws -> Tensor {
+        try anchors(grids: grids(height: height, width: width), device: device)
+    }
+
+    /// The anchors of pyramid levels whose grids are `grids` (one per level, as the network made them).
+    public func anchors(grids: [(rows: Int, columns: Int)], device: Device = .cpu) throws -> Tensor {
         var values: [Float] = []
-        for (level, grid) in zip(pyramidLevels, grids(height: height, width: width)) {
+        for (level, grid) in zip(pyramidLevels, grids) {
             let s = Double(stride(ofLevel: level)), cell = cellAnchors(baseSize: baseSize(ofLevel: level))
             values.reserveCapacity(values.count + grid.rows * grid.columns * cell.count * 4)
             for row in 0..<grid.rows {

@@ -128,9 +128,9 @@ public final class Detector {
 
     /// Detections per image of a normalised batch, in detector-input pixels, best first.
     public func detect(_ images: Tensor) throws -> [[ScoredBox]] {
-        let (classification, regression) = try Autograd.inferenceMode { try network.forward(images) }
+        let (classification, regression, grids) = try Autograd.inferenceMode { try network.forward(images) }
         let height = images.size(2), width = images.size(3)
-        let anchors = try network.anchorGenerator.anchors(height: height, width: width, device: images.device)
+        let anchors = try network.anchorGenerator.anchors(grids: grids, device: images.device)
         return try (0..<images.size(0)).map {
             try manifest.decoder.detections(classification: classification, regression: regression, anchors: anchors, index: $0,
                                             height: height, width: width)

@@ -162,7 +162,7 @@ public final class DetectorTrainer {
             try optimizer.load(from: checkpoint.appendingPathComponent(DetectorCheckpoint.optimizerName))
             firstEpoch = state.completedEpochs
         }
-        let anchors = try network.anchorGenerator.anchors(height: detector.manifest.inputHeight, width: detector.manifest.inputWidth, device: device)
+        var anchors: Tensor?
         for epoch in firstEpoch..<settings.epochs {
             network.train()
             var orderRNG = SeededRandom(seed: settings.seed, salt: 201, UInt64(epoch))
@@ -174,8 +174,10 @@ public final class DetectorTrainer {
                 let step = epoch * stepsPerEpoch + b
                 // The reference skips batches whose loss is zero (no box in any image, normal images excluded).
                 if targets.allSatisfy(\.isEmpty) && settings.normalImages == .excluded { continue }
-                let (classification, regression) = try network.forward(images)
-                let (classLoss, boxLoss) = try loss(classification: classification, regression: regression, anchors: anchors, targets: targets)
+                let (classification, regression, grids) = try network.forward(images)
+                // Every batch has the input size: the anchors are made once, from the network's grids.
+                if anchors == nil { anchors = try network.anchorGenerator.anchors(grids: grids, device: device) }
+                let (classLoss, boxLoss) = try loss(classification: classification, regression: regression, anchors: anchors!, targets: targets)
                 try optimizer.zeroGrad()
                 try (classLoss + boxLoss).backward()
                 _ = try clipGradientNorm(network.trainableParameters(), maxNorm: settings.gradientClip)

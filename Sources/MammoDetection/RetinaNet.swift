@@ -147,8 +147,11 @@ public final class RetinaNet: Module {
     }
 
     /// Class probabilities (N x A x classes) and box regressions (N x A x 4) of normalised images
-    /// N x 3 x H x W; A anchors as `anchorGenerator.anchors(height: H, width: W)` lists them.
-    public func forward(_ images: Tensor) throws -> (classification: Tensor, regression: Tensor) {
+    /// N x 3 x H x W, and the grid of each pyramid level; A anchors as `anchorGenerator.anchors(grids:)`
+    /// lists them. P3 and P4 take the grids of the image size divided by their strides (rounded up, as
+    /// the reference's anchors); P5-P7 the backbone's own (which differ where its static padding was
+    /// made for another size).
+    public func forward(_ images: Tensor) throws -> (classification: Tensor, regression: Tensor, grids: [(rows: Int, columns: Int)]) {
         let grids = anchorGenerator.grids(height: images.size(2), width: images.size(3))
         let extracted = try backbone.extractFeatures(images, endpoints: [taps.c3Block, taps.c4Block])
         guard let c3 = extracted.endpoints[taps.c3Block], let c4 = extracted.endpoints[taps.c4Block] else {
@@ -157,7 +160,7 @@ public final class RetinaNet: Module {
         let levels = try pyramid.forward(c3: c3, c4: c4, c5: extracted.features, grids: grids)
         let regression = try Tensor.cat(levels.map { try boxSubnet.forward($0) }, dim: 1)
         let classification = try Tensor.cat(levels.map { try classSubnet.forward($0).sigmoid() }, dim: 1)
-        return (classification, regression)
+        return (classification, regression, levels.map { ($0.size(2), $0.size(3)) })
     }
 
     /// Batch norm stays in evaluation mode whatever the module's mode: the detector's "frozen BN".

@@ -68,7 +68,8 @@ enum DetectionFixtures {
         try model.fillWithReproducibleWeights()
         model.eval()
         let images = try DetectionFixtures.tensor("model.images")
-        let (classification, regression) = try Autograd.inferenceMode { try model.forward(images) }
+        let (classification, regression, grids) = try Autograd.inferenceMode { try model.forward(images) }
+        #expect(grids.map(\.rows) == [16, 8, 4, 2, 1] && grids.map(\.columns) == [12, 6, 3, 2, 1])
         #expect(try DetectionFixtures.maxDifference(classification, DetectionFixtures.tensor("model.classification")) < 1e-5)
         #expect(try DetectionFixtures.maxRelativeDifference(regression, DetectionFixtures.tensor("model.regression")) < 1e-5)
 
