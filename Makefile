@@ -6,7 +6,7 @@ ifeq ($(MAMMOFM_TORCH),debian)
 BUILD_FLAGS += --scratch-path .build-debian
 endif
 
-.PHONY: bench-exam bench-serve setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
+.PHONY: bench-detection bench-exam bench-serve setup setup-tests build release test test-engine doc-examples demo reference-env fixtures bench bench-models bench-pretrain bench-dicom fuzz doctor clean
 
 setup:
 	@bash scripts/setup.sh
@@ -79,6 +79,12 @@ bench-pretrain: reference-env
 bench-models: reference-env
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench
 	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" --threads $(THREADS) $(BENCH_MODEL_ARGS)
+
+# The reference's B5 RetinaNet at 512 x 512 (one training step, inference with NMS) against MammoFM's.
+bench-detection: reference-env
+	$(SWIFT) build -c release $(BUILD_FLAGS) --product mammofm-model-bench
+	bash scripts/torch-python.sh benchmarks/models/compare.py --swift-binary "$$($(SWIFT) build -c release $(BUILD_FLAGS) --show-bin-path)/mammofm-model-bench" \
+		--threads $(THREADS) --workloads retinanet_b5_512_train,retinanet_b5_512_detect --iterations 2
 
 # The server under load for SERVE_SECONDS (default 300) with wrk on loopback, over the demo's bundle
 # and one of its exams (run `make demo` first).

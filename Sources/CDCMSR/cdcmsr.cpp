@@ -50,6 +50,7 @@ DSRTypes::E_RelationshipType relationship_of(cdcmsr_relationship r) {
     case CDCMSR_HAS_CONCEPT_MOD: return DSRTypes::RT_hasConceptMod;
     case CDCMSR_HAS_PROPERTIES: return DSRTypes::RT_hasProperties;
     case CDCMSR_INFERRED_FROM: return DSRTypes::RT_inferredFrom;
+    case CDCMSR_SELECTED_FROM: return DSRTypes::RT_selectedFrom;
     }
     return DSRTypes::RT_invalid;
 }
@@ -62,6 +63,7 @@ DSRTypes::E_ValueType value_type_of(cdcmsr_value_type t) {
     case CDCMSR_NUM: return DSRTypes::VT_Num;
     case CDCMSR_IMAGE: return DSRTypes::VT_Image;
     case CDCMSR_UIDREF: return DSRTypes::VT_UIDRef;
+    case CDCMSR_SCOORD: return DSRTypes::VT_SCoord;
     }
     return DSRTypes::VT_invalid;
 }
@@ -194,6 +196,19 @@ int cdcmsr_set_image(cdcmsr_document doc, const char *sop_class_uid, const char 
     CDCMSR_TRY(-1,
         DSRImageReferenceValue reference(text(sop_class_uid).c_str(), text(sop_instance_uid).c_str());
         return check(doc->document->getTree().getCurrentContentItem().setImageReference(reference), "image reference " + text(sop_instance_uid),
+                     error, error_len) ? 0 : -1;
+    )
+}
+
+int cdcmsr_set_polyline(cdcmsr_document doc, const float *points, size_t count, char *error, size_t error_len) {
+    CDCMSR_TRY(-1,
+        if (points == nullptr || count < 2) {
+            set_error(error, error_len, "a polyline needs at least two points");
+            return -1;
+        }
+        DSRSpatialCoordinatesValue coordinates(DSRTypes::GT_Polyline);
+        for (size_t i = 0; i < count; ++i) coordinates.getGraphicDataList().addItem(points[2 * i], points[2 * i + 1]);
+        return check(doc->document->getTree().getCurrentContentItem().setSpatialCoordinates(coordinates), "spatial coordinates",
                      error, error_len) ? 0 : -1;
     )
 }

@@ -19,6 +19,8 @@ public struct DetectionEvaluation: Codable, Equatable, Sendable {
         /// Sensitivity at each of `FROCAnalysis.standardRates`.
         public var sensitivities: [Double]
         public var sensitivityAt1FP: EstimateWithInterval
+        /// The score threshold of the 1-false-positive-per-image point (nil when none is within it).
+        public var thresholdAt1FP: Double?
         /// The FROC curve (thresholds from the highest score down).
         public var curve: [FROCAnalysis.Point]
     }
@@ -70,6 +72,7 @@ public struct DetectionEvaluation: Codable, Equatable, Sendable {
                                     sensitivityAt1FP: interval(froc.sensitivity(atFalsePositivesPerImage: 1)) {
                                         try resampled($0).sensitivity(atFalsePositivesPerImage: 1)
                                     },
+                                    thresholdAt1FP: froc.threshold(atFalsePositivesPerImage: 1),
                                     curve: froc.curve))
             guard rule == .centreInBox else { continue }
             // Per lesion, found when a detection at or above the 1-FP threshold hits it.

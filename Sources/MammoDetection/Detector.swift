@@ -66,6 +66,19 @@ public struct DetectorValidation: Codable, Equatable, Sendable {
     /// Sensitivity at 1 false positive per image (centre-in-box rule) and the CPM.
     public var sensitivityAt1FP: Double
     public var cpm: Double
+    /// The score threshold of that operating point (nil when no threshold reaches it).
+    public var operatingThreshold: Double?
+}
+
+extension DetectorManifest {
+    /// A name from the findings ("mass", "mass+calcification").
+    public var name: String { findings.map(\.rawValue).joined(separator: "+") }
+
+    /// The score at or above which a detection is reported, per finding: 1 false positive per image
+    /// on the validation split, or the decoder's threshold without validation figures.
+    public func operatingThreshold(for finding: DetectionFinding) -> Double {
+        validation.first { $0.finding == finding }?.operatingThreshold ?? decoder.scoreThreshold
+    }
 }
 
 /// A RetinaNet with its manifest: what `mammofm train-detector` writes and `detect` reads.

@@ -116,7 +116,7 @@ public struct DetectorStudy: Sendable {
         trainer.detector.manifest.validation = outcome.validation.map { e in
             let centre = e.rules.first { $0.rule == .centreInBox }!
             return DetectorValidation(finding: e.finding, images: e.images, lesions: e.lesions, averagePrecision: e.averagePrecision.value,
-                                      sensitivityAt1FP: centre.sensitivityAt1FP.value, cpm: centre.cpm.value)
+                                      sensitivityAt1FP: centre.sensitivityAt1FP.value, cpm: centre.cpm.value, operatingThreshold: centre.thresholdAt1FP)
         }
         let detectorFolder = output.appendingPathComponent("detector")
         try trainer.detector.write(to: detectorFolder)

@@ -17,7 +17,8 @@ struct BundleCreateCommand: ParsableCommand {
         --model is a converted model folder. Each --head is a head folder (head.json + head.safetensors) or the \
         results folder of `mammofm probe` or `mammofm finetune`, whose heads/ are all taken; a probe trained on \
         another encoder's features, a tower fine-tuned from another model, a head at another input size, or two \
-        heads of one task are refused. --prompts names the zero-shot prompts analyses score \
+        heads of one task are refused. Each --detector is a detector folder; it must read the model's preprocessing \
+        at the model's input size, and two detectors of one finding are refused. --prompts names the zero-shot prompts analyses score \
         with (reference, ensemble or a YAML/JSON prompt file). The bundle's manifest.json records the MammoFM \
         version, input size, preprocessing profile, prompts, each head's calibration and operating points, \
         and the size and FNV-1a 64 hash of every file.
@@ -26,6 +27,7 @@ struct BundleCreateCommand: ParsableCommand {
     @Option(help: "A converted model folder.") var model: String
     @Option(name: .customLong("head"), help: "A head folder, or a probe or finetune results folder (repeatable).") var heads: [String] = []
     @Option(help: "Zero-shot prompts: reference, ensemble or a prompt file.") var prompts = "reference"
+    @Option(name: .customLong("detector"), help: "A detector folder (`mammofm train-detector` writes OUT/detector; repeatable).") var detectors: [String] = []
     @Option(help: ArgumentHelp("The bundle folder.", discussion: "A new or empty folder, or an earlier bundle, which is replaced whole; any other folder is refused."))
     var out: String
     @Flag(help: "Print the manifest as JSON.") var json = false
@@ -33,6 +35,7 @@ struct BundleCreateCommand: ParsableCommand {
     func run() throws {
         var contents = ModelBundle.Contents(model: URL(fileURLWithPath: model))
         contents.heads = heads.map { URL(fileURLWithPath: $0) }
+        contents.detectors = detectors.map { URL(fileURLWithPath: $0) }
         contents.prompts = prompts
         let manifest = try ModelBundle.create(contents, out: URL(fileURLWithPath: out))
         if json { try printJSON(manifest) } else { printManifest(manifest, folder: out, problems: []) }
@@ -70,6 +73,10 @@ func printManifest(_ manifest: BundleManifest, folder: String, problems: [String
                 + String(format: ", %d validation cases", d.validationCases) + (d.validationAUROC.map { String(format: ", AUROC %.3f", $0) } ?? "")
         }
         print("head \(head.task) (\(head.kind); \(head.classes.joined(separator: " / "))): \(decisions.joined(separator: "; "))")
+    }
+    for detector in manifest.detectors ?? [] {
+        let thresholds = detector.operatingThresholds.sorted { $0.key < $1.key }.map { String(format: "%@ from %.3f", $0.key, $0.value) }
+        print("detector \(detector.name): input \(detector.inputWidth) x \(detector.inputHeight), reports \(thresholds.joined(separator: ", "))")
     }
     print("prompts: \(manifest.prompts.name) (\(manifest.prompts.prompts.keys.sorted().joined(separator: ", ")))")
     print("files: \(manifest.files.count), \(manifest.files.reduce(0) { $0 + $1.bytes }) bytes; " + (problems.isEmpty ? "all match their hashes" : "\(problems.count) damaged"))

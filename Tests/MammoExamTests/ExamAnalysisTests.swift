@@ -1,5 +1,6 @@
 import Foundation
 import MammoData
+import MammoDetection
 @testable import MammoDownstream
 import MammoEvaluation
 @testable import MammoExam
@@ -133,6 +134,10 @@ import Torch
         #expect(dump.status == 0 && dump.output.contains("Enhanced SR Document"), "\(dump.output)")
         for uid in uids { #expect(dump.output.contains(uid), "the SR does not reference \(uid)") }
         #expect(dump.output.contains("mass probability") && dump.output.contains("Laterality"))
+        // Each detection: a coded finding with its score and its outline, selected from its image.
+        #expect(outcome.document.images.allSatisfy { $0.detections?.count == 3 })
+        #expect(dump.output.components(separatedBy: "detected lesion").count - 1 == 12, "\(dump.output)")
+        #expect(dump.output.contains("SCOORD") && dump.output.contains("POLYLINE") && dump.output.contains("selected from IMAGE"))
         #expect(!dump.output.lowercased().contains("error"))
 
         let check = try BundleFixture.tool("/usr/bin/dciodvfy", [report.path])
@@ -157,7 +162,37 @@ import Torch
         // The page is self-contained: every image inline, nothing fetched.
         let page = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(page.components(separatedBy: "data:image/png;base64,").count == 5)
+        #expect(page.components(separatedBy: "<rect class=\"detection\"").count == 13 && page.contains("id=\"detections\""))
         #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("src=\"images/"))
+    }
+
+    @Test func detectionsEqualTheDetectCommandsOnTheSameFiles() throws {
+        try BundleFixture.ready.get()
+        let bundle = try LoadedBundle(BundleFixture.bundle)
+        let exam = try BundleFixture.folder("exam-detections")
+        let files = try BundleFixture.newestExam(of: Self.patient)
+        for file in files { try FileManager.default.copyItem(at: file, to: exam.appendingPathComponent(file.lastPathComponent)) }
+        let document = try ExamAnalysis(exam: exam, output: BundleFixture.root.appendingPathComponent("analysis-detections")).run(bundle: bundle, log: .silent).document
+        #expect(document.bundle.detectors?.keys.sorted() == ["mass"])
+        var run = DetectionRun(detector: BundleFixture.detector, inputs: .dicom(files), output: try BundleFixture.folder("detect-exam"))
+        run.device = .cpu
+        let reference = try run.run(log: .silent)
+        var compared = 0
+        for image in document.images {
+            let detections = try #require(image.detections)
+            let expected = try #require(reference.images.first { $0.image == image.file })
+            #expect(detections.count == expected.detections.count)
+            for (found, wanted) in zip(detections, expected.detections) {
+                let box = try #require(wanted.sourceBox)
+                #expect(abs(found.score - wanted.score) < 1e-5 && found.finding == wanted.finding.rawValue)
+                #expect(abs(found.box.xmin - box.xmin) < 1e-3 && abs(found.box.ymax - box.ymax) < 1e-3, "\(found.box) against \(box)")
+                // On the page's model input the box is the same box, mapped by the view's geometry.
+                let back = BoxMapping(geometry: image.geometry).toSource(found.modelInputBox)
+                #expect(abs(back.xmin - found.box.xmin) < 1e-6 && abs(back.ymax - found.box.ymax) < 1e-6)
+                compared += 1
+            }
+        }
+        #expect(compared == 12)
     }
 
     @Test func examsAnalysedTogetherGetTheScoresOfSeparateRuns() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import MammoData
+import MammoDetection
 import MammoDownstream
 import MammoExam
 import MammoModels
@@ -19,6 +20,9 @@ public enum BundleFixture {
     public static var probe: URL { root.appendingPathComponent("probe") }
     public static var fineTune: URL { root.appendingPathComponent("finetune") }
     public static var bundle: URL { root.appendingPathComponent("bundle") }
+    /// A one-epoch mass detector whose decoder reports its three best boxes per image whatever their
+    /// score (so that the exam tests see detections).
+    public static var detector: URL { root.appendingPathComponent("detector") }
     /// The bundle's fine-tuned task (the other tasks' heads are linear probes).
     public static let fineTunedTask = ClassificationTask.mass
     public static var features: URL { root.appendingPathComponent("features") }
@@ -51,7 +55,23 @@ public enum BundleFixture {
         tune.head = HeadOverrides(epochs: 1)
         tune.augmentation = false
         _ = try tune.run(log: .silent)
+        var detection = DetectorStudy(model: model, dataset: cohort, format: .synth, images: images, output: root.appendingPathComponent("detector-study"),
+                                      findings: [.mass])
+        detection.training.epochs = 1
+        detection.training.batchSize = 4
+        detection.pyramidWidth = 32
+        detection.bootstrapReplicates = 0
+        _ = try detection.run(log: .silent)
+        var detectorManifest = try DetectorManifest.read(detection.output.appendingPathComponent("detector/\(Detector.manifestName)"), missing: "")
+        detectorManifest.decoder.scoreThreshold = 0
+        detectorManifest.decoder.maximumDetections = 3
+        detectorManifest.validation = []
+        try FileManager.default.createDirectory(at: detector, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: detection.output.appendingPathComponent("detector/\(Detector.weightsName)"),
+                                         to: detector.appendingPathComponent(Detector.weightsName))
+        try detectorManifest.write(to: detector.appendingPathComponent(Detector.manifestName))
         var contents = ModelBundle.Contents(model: model)
+        contents.detectors = [detector]
         // The probe's heads (a task whose validation split cannot set an operating point has none), but the fine-tuned task's.
         let probeHeads = try FileManager.default.contentsOfDirectory(atPath: probe.appendingPathComponent("heads").path).sorted()
             .filter { $0 != fineTunedTask.name }.map { probe.appendingPathComponent("heads/\($0)") }

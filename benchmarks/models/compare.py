@@ -1,6 +1,9 @@
 """Full-size model benchmark and parity check: the B5 image tower at 1520 x 912 (batch 1 and 4) and the
 BERT-base text tower (8 x 256, half the batch padded), inference, MammoFM against the reference
-implementations (efficientnet_pytorch, transformers) in PyTorch eager, same libtorch and thread count.
+implementations (efficientnet_pytorch, transformers) in PyTorch eager, same libtorch and thread count;
+with --workloads retinanet_b5_512_train,retinanet_b5_512_detect (make bench-detection) the reference's
+B5 RetinaNet at 512 x 512 (the `mammoclip` wheel's code): one training step (loss on one box, backward,
+clipping, Adam) and inference with NMS.
 Each workload runs in a fresh process per side; both sides use the same reproducible weights and inputs,
 so the outputs are compared too (max abs diff). Run with `make bench-models` (several minutes).
 """
@@ -18,6 +21,66 @@ import torch
 from safetensors.torch import load_file
 
 WORKLOADS = ["b5_1520x912_b1", "b5_1520x912_b4", "bert_base_8x256"]
+DETECTION_WORKLOADS = ["retinanet_b5_512_train", "retinanet_b5_512_detect"]
+
+
+def reference_retinanet():
+    """The reference's one-class B5 RetinaNet with the reproducible weights (its unused _fc removed)."""
+    import importlib.machinery
+    import importlib.util
+    import types
+    sys.path.insert(0, importlib.util.find_spec("codebase").submodule_search_locations[0])
+    from Detectors.retinanet.detector_model import RetinaNet
+    from Detectors.retinanet.efficient_net import EfficientNet as DetectorEfficientNet
+    backbone = DetectorEfficientNet.from_name("efficientnet-b5")
+    backbone._fc = torch.nn.Identity()
+    backbone.source_layer_indexes = [26, 37]
+    model = RetinaNet(1, backbone, [176, 512, 2048])
+    deterministic_weights(model)
+    return model
+
+
+def detection_worker(name, iterations, dump, device):
+    model = reference_retinanet().to(device)
+    torch.manual_seed(7)
+    images = torch.randn(1, 3, 512, 512).to(device)
+    if name.endswith("train"):
+        model.train()
+        model.freeze_bn()  # batch norm frozen, as MammoFM trains (the reference's train() would unfreeze it)
+        optimizer = torch.optim.Adam(model.parameters(), lr=5e-5)
+        annotations = torch.tensor([[[180.0, 200.0, 260.0, 290.0, 0.0]]]).to(device)
+
+        def run():
+            optimizer.zero_grad()
+            c, r = model([images, annotations])
+            (c.mean() + r.mean()).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 0.1)
+            optimizer.step()
+            return torch.stack([c.detach().mean(), r.detach().mean()])
+        first = run()
+        times = []
+        for _ in range(iterations):
+            start = time.perf_counter_ns()
+            run()
+            times.append((time.perf_counter_ns() - start) / 1e6)
+    else:
+        model.eval()
+
+        def run():
+            with torch.inference_mode():
+                scores, _, _ = model(images)
+                scores = scores[scores > 0.05]
+                return torch.cat([torch.sort(scores, descending=True)[0][:100], torch.zeros(1)])
+        first = run()
+        times = []
+        for _ in range(iterations):
+            start = time.perf_counter_ns()
+            run()
+            times.append((time.perf_counter_ns() - start) / 1e6)
+    if dump:
+        torch.save(first.clone().cpu(), dump)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak}))
 
 
 def deterministic_weights(module, seed=1000):
@@ -31,6 +94,8 @@ def deterministic_weights(module, seed=1000):
 
 
 def worker(name, iterations, dump, device="cpu"):
+    if name.startswith("retinanet"):
+        return detection_worker(name, iterations, dump, device)
     if name.startswith("b5"):
         from efficientnet_pytorch import EfficientNet
         # The Mammo-CLIP image tower: features, average pooling (the unused _fc sorts last, so the
@@ -100,9 +165,9 @@ def main():
             print(f"done {name}", file=sys.stderr)
     print(f"model benchmark: libtorch {torch.__version__} on {args.device}, {args.threads} threads, median of {args.iterations} after one warm-up, "
           "fresh process per workload and side; ratio = PyTorch time / MammoFM time")
-    print(f"{'workload':18} {'MammoFM ms':>11} {'PyTorch ms':>11} {'ratio':>6} {'MammoFM MB':>11} {'PyTorch MB':>11} {'max abs diff':>13}")
+    print(f"{'workload':24} {'MammoFM ms':>11} {'PyTorch ms':>11} {'ratio':>6} {'MammoFM MB':>11} {'PyTorch MB':>11} {'max abs diff':>13}")
     for name, s, p, d in rows:
-        print(f"{name:18} {s['median_ms']:11.1f} {p['median_ms']:11.1f} {p['median_ms'] / s['median_ms']:6.2f} "
+        print(f"{name:24} {s['median_ms']:11.1f} {p['median_ms']:11.1f} {p['median_ms'] / s['median_ms']:6.2f} "
               f"{s['peak_rss_mb']:11.0f} {p['peak_rss_mb']:11.0f} {d:13.3g}")
 
 

@@ -18,8 +18,8 @@ typedef struct cdcmsr_document_opaque *cdcmsr_document;
 /* Document kinds (SOP classes) this interface writes. */
 typedef enum {
     CDCMSR_BASIC_TEXT = 0,    /* 1.2.840.10008.5.1.4.1.1.88.11: no numeric items */
-    CDCMSR_ENHANCED = 1,      /* 1.2.840.10008.5.1.4.1.1.88.22: adds NUM */
-    CDCMSR_COMPREHENSIVE = 2, /* 1.2.840.10008.5.1.4.1.1.88.33: adds spatial coordinates */
+    CDCMSR_ENHANCED = 1,      /* 1.2.840.10008.5.1.4.1.1.88.22: adds NUM and spatial coordinates (SCOORD) */
+    CDCMSR_COMPREHENSIVE = 2, /* 1.2.840.10008.5.1.4.1.1.88.33: adds references by content item */
 } cdcmsr_kind;
 
 /* Header attributes of the patient, study and series modules. */
@@ -31,9 +31,9 @@ typedef enum {
 } cdcmsr_attribute;
 
 typedef enum { CDCMSR_CONTAINS = 0, CDCMSR_HAS_OBS_CONTEXT, CDCMSR_HAS_CONCEPT_MOD, CDCMSR_HAS_PROPERTIES,
-               CDCMSR_INFERRED_FROM } cdcmsr_relationship;
+               CDCMSR_INFERRED_FROM, CDCMSR_SELECTED_FROM } cdcmsr_relationship;
 
-typedef enum { CDCMSR_CONTAINER = 0, CDCMSR_TEXT, CDCMSR_CODE, CDCMSR_NUM, CDCMSR_IMAGE, CDCMSR_UIDREF } cdcmsr_value_type;
+typedef enum { CDCMSR_CONTAINER = 0, CDCMSR_TEXT, CDCMSR_CODE, CDCMSR_NUM, CDCMSR_IMAGE, CDCMSR_UIDREF, CDCMSR_SCOORD } cdcmsr_value_type;
 
 /* A new document whose root is a CONTAINER with the given concept name (code value, scheme, meaning). */
 cdcmsr_document cdcmsr_new(cdcmsr_kind kind, const char *value, const char *scheme, const char *meaning, char *error, size_t error_len);
@@ -56,6 +56,8 @@ int cdcmsr_set_code(cdcmsr_document doc, const char *value, const char *scheme, 
 int cdcmsr_set_num(cdcmsr_document doc, const char *number, const char *unit_value, const char *unit_scheme, const char *unit_meaning,
                    char *error, size_t error_len);
 int cdcmsr_set_image(cdcmsr_document doc, const char *sop_class_uid, const char *sop_instance_uid, char *error, size_t error_len);
+/* A closed polyline of `count` (column, row) points, image pixel coordinates (`points` holds 2 x count floats). */
+int cdcmsr_set_polyline(cdcmsr_document doc, const float *points, size_t count, char *error, size_t error_len);
 /* Makes the parent of the current item current. */
 int cdcmsr_up(cdcmsr_document doc, char *error, size_t error_len);
 

@@ -1,5 +1,6 @@
 import Foundation
 import MammoData
+import MammoEvaluation
 import MammoImaging
 
 /// `analysis.json`: every answer about one exam (docs/serving.md documents the schema). Versioned:
@@ -19,6 +20,22 @@ public struct AnalysisDocument: Codable, Sendable {
         public var prompts: String
         /// Task -> the hash of its head's weights.
         public var heads: [String: String]
+        /// Detector (its findings, "mass") -> the hash of its weights; nil in bundles without detectors.
+        public var detectors: [String: String]?
+    }
+
+    /// A lesion a detector found on an image, at or above the detector's operating point.
+    public struct Detection: Codable, Sendable {
+        /// "mass" or "calcification".
+        public var finding: String
+        public var score: Double
+        /// In the original image's pixels (columns, rows; corners at integers): what a PACS viewer draws.
+        public var box: BoundingBox
+        /// The same box on the image's model-input PNG (`modelInput`), as the page draws it.
+        public var modelInputBox: BoundingBox
+        /// The detector's score threshold: 1 false positive per image on its validation split, or its
+        /// decoder's 0.05 when it has no validation figures.
+        public var operatingThreshold: Double
     }
 
     /// The analysed exam (no patient identifiers: those stay in the DICOM files and the SR).
@@ -74,6 +91,8 @@ public struct AnalysisDocument: Codable, Sendable {
         public var modelInput: String
         public var geometry: PreprocessingGeometry
         public var results: [TaskResult]
+        /// Lesions found by the bundle's detectors, best first; nil when the bundle has none.
+        public var detections: [Detection]?
     }
 
     /// One breast: its views and results.

@@ -19,6 +19,7 @@ public enum AnalysisPage {
         .views{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:10px;max-width:760px}
         figure{margin:0;background:#000;position:relative;text-align:center}figure img{max-width:100%;max-height:460px;display:block;margin:auto}
         figcaption{position:absolute;top:4px;left:6px;color:#ff0;font-size:14px;font-weight:bold;text-shadow:0 0 3px #000}
+        .view{position:relative;display:inline-block;max-width:100%}.view svg{position:absolute;left:0;top:0;width:100%;height:100%}
         figure.missing{background:#eee;min-height:120px}figure.missing figcaption{color:#888;text-shadow:none}
         .inferred{color:#f80}table{border-collapse:collapse;margin:0.8em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px}
         th{background:#f0f0f0;text-align:left}.positive{color:#b00;font-weight:bold}.note{color:#555;font-size:13px}</style></head><body>
@@ -35,14 +36,27 @@ public enum AnalysisPage {
             }
             let inferred = image.lateralitySource.hasPrefix("inferred") || image.viewSource.hasPrefix("inferred")
             let source = try thumbnail(images.deletingLastPathComponent().appendingPathComponent(image.modelInput))
-            html += "<figure data-view=\"\(key)\"><img alt=\"\(label)\" src=\"data:image/png;base64,\(source)\">"
-                + "<figcaption>\(label)\(inferred ? " <span class=\"inferred\">(inferred)</span>" : "")</figcaption></figure>\n"
+            html += "<figure data-view=\"\(key)\"><div class=\"view\"><img alt=\"\(label)\" src=\"data:image/png;base64,\(source)\">"
+                + overlay(image) + "</div><figcaption>\(label)\(inferred ? " <span class=\"inferred\">(inferred)</span>" : "")</figcaption></figure>\n"
         }
         html += "</div>\n<h2>Findings</h2>\n"
         if document.findings.isEmpty {
             html += "<p id=\"findings\">No positive decision at the bundle's operating points.</p>\n"
         } else {
             html += "<ul id=\"findings\">" + document.findings.map { "<li class=\"positive\">\(e($0.text))</li>" }.joined() + "</ul>\n"
+        }
+        let detections = document.images.flatMap { image in (image.detections ?? []).map { (image, $0) } }
+        if document.bundle.detectors != nil {
+            html += "<h2>Detections</h2>\n"
+            if detections.isEmpty {
+                html += "<p id=\"detections\">No lesion at or above the detectors' operating points.</p>\n"
+            } else {
+                html += "<table id=\"detections\"><tr><th>view</th><th>finding</th><th>score</th><th>operating point</th><th>box (DICOM pixels: x, y, width, height)</th></tr>\n"
+                    + detections.map { image, d in
+                        "<tr><td>\(image.laterality) \(e(image.view))</td><td>\(e(d.finding))</td><td>\(String(format: "%.3f", d.score))</td>"
+                            + "<td>\(String(format: "%.3f", d.operatingThreshold))</td><td>\(String(format: "%.0f, %.0f, %.0f, %.0f", d.box.xmin, d.box.ymin, d.box.width, d.box.height))</td></tr>"
+                    }.joined(separator: "\n") + "</table>\n"
+            }
         }
         html += "<h2>Results per breast</h2>\n<table id=\"scores\"><tr><th>breast</th><th>task</th><th>source</th><th>scores</th><th>calibrated probability</th><th>decision</th></tr>\n"
         for breast in document.breasts {
@@ -77,6 +91,18 @@ public enum AnalysisPage {
 
         """
         return html
+    }
+
+    /// The image's detections as rectangles over its thumbnail (in model-input pixels, scaled with it).
+    static func overlay(_ image: AnalysisDocument.Image) -> String {
+        guard let detections = image.detections, !detections.isEmpty else { return "" }
+        let stroke = max(1, Double(image.geometry.outputWidth) / 160)
+        return "<svg viewBox=\"0 0 \(image.geometry.outputWidth) \(image.geometry.outputHeight)\" preserveAspectRatio=\"none\">"
+            + detections.map { d in
+                let b = d.modelInputBox
+                return String(format: "<rect class=\"detection\" data-finding=\"%@\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"%@\" stroke-width=\"%.1f\"><title>%@ %.3f</title></rect>",
+                              e(d.finding), b.xmin, b.ymin, b.width, b.height, d.finding == "mass" ? "#ff4040" : "#40c8ff", stroke, e(d.finding), d.score)
+            }.joined() + "</svg>"
     }
 
     static func row(_ breast: String, _ result: AnalysisDocument.TaskResult) -> String {

@@ -20,6 +20,7 @@ public enum AnalysisReport {
     static let right = SRCode("24028007", "SCT", "Right")
     static let left = SRCode("7771000", "SCT", "Left")
     static let noUnits = SRCode("1", "UCUM", "no units")
+    static let imageRegion = SRCode("111030", "DCM", "Image Region")
 
     /// A private code: its meaning, and a value derived from the meaning ("MFM" and 8 hex digits of
     /// its hash) that fits the 16 characters of a Code Value and is the same in every report.
@@ -71,6 +72,20 @@ public enum AnalysisReport {
                 }
                 if let decision = result.decision {
                     children.append(SRContentItem(.contains, concept(result.task, "decision"), .code(classCode(result.task, decision))))
+                }
+            }
+            // Each detection on this breast's images: the finding, its score and its outline on the image.
+            for image in document.images where image.laterality == breastResult.laterality {
+                guard let sopClass = image.sopClassUID, let sopInstance = image.sopInstanceUID else { continue }
+                for detection in image.detections ?? [] {
+                    let b = detection.box
+                    let outline = [(b.xmin, b.ymin), (b.xmax, b.ymin), (b.xmax, b.ymax), (b.xmin, b.ymax), (b.xmin, b.ymin)].map { (x: $0.0, y: $0.1) }
+                    children.append(SRContentItem(.contains, privateCode("detected lesion"), .code(classCode("detection", detection.finding)), children: [
+                        SRContentItem(.hasProperties, privateCode("detection score"), .number(detection.score, unit: noUnits)),
+                        SRContentItem(.inferredFrom, imageRegion, .polyline(outline), children: [
+                            SRContentItem(.selectedFrom, nil, .image(sopClassUID: sopClass, sopInstanceUID: sopInstance)),
+                        ]),
+                    ]))
                 }
             }
             findingItems.append(SRContentItem(.contains, breast, .container, children: children))

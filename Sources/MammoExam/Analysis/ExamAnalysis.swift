@@ -1,5 +1,6 @@
 import Foundation
 import MammoData
+import MammoDetection
 import MammoDownstream
 import MammoEvaluation
 import MammoImaging
@@ -214,11 +215,17 @@ public struct ExamAnalysis: Sendable {
                 file: view.file.name, sopInstanceUID: view.file.metadata.sopInstanceUID, seriesInstanceUID: view.file.metadata.seriesInstanceUID,
                 sopClassUID: view.file.study.sopClassUID, laterality: view.laterality.rawValue, view: view.view,
                 lateralitySource: view.lateralitySource, viewSource: view.viewSource, manufacturer: view.file.metadata.manufacturer,
-                modelInput: "images/\(view.key).png", geometry: view.geometry, results: scored.images[index])
+                modelInput: "images/\(view.key).png", geometry: view.geometry, results: scored.images[index],
+                detections: scored.detections?[index])
         }
         var heads: [String: String] = [:]
         for head in bundle.manifest.heads {
             heads[head.task] = bundle.manifest.files.first { $0.path == head.folder + "/" + ClassifierHead.weightsName }?.fnv1a64 ?? ""
+        }
+        var detectors: [String: String]?
+        for detector in bundle.manifest.detectors ?? [] {
+            detectors = detectors ?? [:]
+            detectors?[detector.name] = bundle.manifest.files.first { $0.path == detector.folder + "/" + Detector.weightsName }?.fnv1a64 ?? ""
         }
         let findings = Self.findings(breasts: scored.breasts, images: images)
         return AnalysisDocument(
@@ -226,7 +233,7 @@ public struct ExamAnalysis: Sendable {
             bundle: .init(manifestHash: bundle.manifestHash, modelWeightsHash: bundle.manifest.model.weightsHash,
                           imageTower: bundle.manifest.model.imageTower, inputWidth: bundle.manifest.model.inputWidth,
                           inputHeight: bundle.manifest.model.inputHeight, preprocessing: bundle.manifest.model.preprocessing,
-                          prompts: bundle.manifest.prompts.name, heads: heads),
+                          prompts: bundle.manifest.prompts.name, heads: heads, detectors: detectors),
             exam: .init(studyInstanceUID: first.metadata.studyInstanceUID, studyDate: first.study.studyDate, studyTime: first.study.studyTime,
                         accessionNumber: first.study.accessionNumber, manufacturer: first.metadata.manufacturer, priors: selection.priors,
                         missingViews: missing),

@@ -1,5 +1,6 @@
 import Foundation
 import MammoData
+import MammoDetection
 import MammoDownstream
 import MammoEvaluation
 import MammoImaging
@@ -17,6 +18,8 @@ struct ExamScoring {
         var images: [[AnalysisDocument.TaskResult]]
         var breasts: [AnalysisDocument.Breast]
         var exam: [AnalysisDocument.TaskResult]
+        /// Per image, the detections at or above their operating points; nil without detectors.
+        var detections: [[AnalysisDocument.Detection]]?
     }
 
     /// Images per encoder pass: exams batched together are encoded in chunks, so memory stays bounded
@@ -37,12 +40,14 @@ struct ExamScoring {
         var embeddings: Tensor
         /// Per head of the bundle, the class probabilities of its fine-tuned tower per view; nil for probes.
         var tuned: [[[Double]]?]
+        /// Per detector of the bundle, its detections per view (detector-input pixels).
+        var detections: [[[ScoredBox]]]
 
         /// The rows of `range` (one exam's views among several encoded together).
         func rows(_ range: Range<Int>) throws -> Encoded {
             Encoded(features: try features.narrow(dim: 0, start: range.lowerBound, length: range.count),
                     embeddings: try embeddings.narrow(dim: 0, start: range.lowerBound, length: range.count),
-                    tuned: tuned.map { $0.map { Array($0[range]) } })
+                    tuned: tuned.map { $0.map { Array($0[range]) } }, detections: detections.map { Array($0[range]) })
         }
     }
 
@@ -52,6 +57,7 @@ struct ExamScoring {
         let model = bundle.pipeline.model, config = model.config.image, device = bundle.pipeline.device
         var features: [Tensor] = [], embeddings: [Tensor] = []
         var tuned: [[[Double]]?] = bundle.heads.map { $0.classifier == nil ? nil : [] }
+        var detections = [[[ScoredBox]]](repeating: [], count: bundle.detectors.count)
         let chunk = Self.encoderBatch(for: config, device: device)
         for start in stride(from: 0, to: inputs.count, by: chunk) {
             let batch = try ModelInput.batch(Array(inputs[start..<min(inputs.count, start + chunk)]), image: config).to(device: device)
@@ -63,9 +69,15 @@ struct ExamScoring {
             for (index, head) in bundle.heads.enumerated() {
                 if let classifier = head.classifier { tuned[index]! += try classifier.probabilities(batch) }
             }
+            // Detectors take the same PNGs at their own input size.
+            let urls = Array(inputs[start..<min(inputs.count, start + chunk)])
+            for (index, detector) in bundle.detectors.enumerated() {
+                detections[index] += try detector.detect(detector.input(urls).to(device: device))
+            }
         }
         guard !features.isEmpty else { throw ModelError.invalidInput("no image to encode") }
-        return Encoded(features: try Tensor.cat(features, dim: 0), embeddings: try Tensor.cat(embeddings, dim: 0), tuned: tuned)
+        return Encoded(features: try Tensor.cat(features, dim: 0), embeddings: try Tensor.cat(embeddings, dim: 0), tuned: tuned,
+                       detections: detections)
     }
 
     /// The answers for one exam's views from their rows of `encode`.
@@ -128,7 +140,28 @@ struct ExamScoring {
             result.decision = result.classes[mean.indices.max { mean[$0] < mean[$1] } ?? 0]
             exam.append(result)
         }
-        return Scores(images: perImage, breasts: breasts, exam: exam)
+        return Scores(images: perImage, breasts: breasts, exam: exam, detections: bundle.detectors.isEmpty ? nil : views.indices.map { i in
+            detections(of: i, view: views[i], encoded: encoded)
+        })
+    }
+
+    /// The detections of view `i` at or above their detectors' operating points, boxes mapped to the
+    /// original image and to the view's model input, best first.
+    func detections(of i: Int, view: ExamAnalysis.PreparedView, encoded: Encoded) -> [AnalysisDocument.Detection] {
+        var found: [AnalysisDocument.Detection] = []
+        for (index, detector) in bundle.detectors.enumerated() {
+            let manifest = detector.manifest
+            let mapping = BoxMapping(geometry: view.geometry, inputWidth: manifest.inputWidth, inputHeight: manifest.inputHeight)
+            let modelInput = BoxMapping(geometry: view.geometry)
+            for detection in encoded.detections[index][i] {
+                let finding = manifest.findings[detection.label], threshold = manifest.operatingThreshold(for: finding)
+                guard detection.score >= threshold else { continue }
+                let source = mapping.toSource(detection.box)
+                found.append(.init(finding: finding.rawValue, score: detection.score, box: source, modelInputBox: modelInput.toInput(source),
+                                   operatingThreshold: threshold))
+            }
+        }
+        return found.sorted { $0.score > $1.score }
     }
 
     /// A task result with the head's calibration and decision applied, when it has one at this level.

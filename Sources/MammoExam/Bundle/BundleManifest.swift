@@ -33,6 +33,17 @@ public struct BundleManifest: VersionedManifest, Equatable, Sendable {
         public var decisions: [HeadDecision]
     }
 
+    /// One lesion detector and where its reported detections start.
+    public struct DetectorEntry: Codable, Equatable, Sendable {
+        public var name: String
+        public var findings: [String]
+        public var folder: String
+        public var inputHeight: Int
+        public var inputWidth: Int
+        /// Finding -> score threshold (1 false positive per image on validation, or 0.05).
+        public var operatingThresholds: [String: Double]
+    }
+
     /// A file of the bundle with its size and FNV-1a 64 hash.
     public struct File: Codable, Equatable, Sendable {
         public var path: String
@@ -49,5 +60,7 @@ public struct BundleManifest: VersionedManifest, Equatable, Sendable {
     public var heads: [Head]
     /// The zero-shot prompts the bundle scores with (per task, one list per class).
     public var prompts: PromptSet
+    /// Lesion detectors (nil in bundles without any).
+    public var detectors: [DetectorEntry]?
     public var files: [File]
 }

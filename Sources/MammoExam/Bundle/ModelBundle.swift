@@ -1,5 +1,6 @@
 import Foundation
 import MammoData
+import MammoDetection
 import MammoDownstream
 import MammoImaging
 import MammoModels
@@ -19,6 +20,8 @@ public enum ModelBundle {
         public var heads: [URL] = []
         /// A built-in prompt set (`reference`, `ensemble`) or a prompt file.
         public var prompts = "reference"
+        /// Detector folders (`mammofm train-detector` writes OUT/detector).
+        public var detectors: [URL] = []
 
         public init(model: URL) { self.model = model }
     }
@@ -56,6 +59,20 @@ public enum ModelBundle {
             }
             heads.append((folder, head))
         }
+        // Detectors read the views as the encoder does: the same preprocessing at the same size.
+        var detectors: [(folder: URL, manifest: DetectorManifest)] = []
+        for folder in contents.detectors {
+            let manifest = try DetectorManifest.read(folder.appendingPathComponent(Detector.manifestName),
+                                                     missing: "a detector folder holds detector.json and detector.safetensors (`mammofm train-detector` writes OUT/detector)")
+            guard manifest.preprocessing == config.image.preprocessing, manifest.preprocessedHeight == config.image.inputHeight,
+                  manifest.preprocessedWidth == config.image.inputWidth else {
+                throw InputError.badFile(path: folder.path, reason: "this detector reads '\(manifest.preprocessing)' images at \(manifest.preprocessedWidth) x \(manifest.preprocessedHeight); the model's are '\(config.image.preprocessing)' at \(config.image.inputWidth) x \(config.image.inputHeight)")
+            }
+            if let other = detectors.first(where: { !Set($0.manifest.findings).isDisjoint(with: manifest.findings) }) {
+                throw InputError.badInput("two detectors of one finding: \(other.folder.path) and \(folder.path); give one")
+            }
+            detectors.append((folder, manifest))
+        }
         var manifest = BundleManifest(
             mammofmVersion: MammoFMRelease.version, created: ISO8601DateFormatter().string(from: Date()),
             model: .init(folder: "model", weightsHash: weightsHash, imageTower: config.image.efficientNet.variant,
@@ -63,7 +80,13 @@ public enum ModelBundle {
                          preprocessing: profile, embeddingDimension: config.projection.dimension),
             heads: heads.map { .init(task: $0.head.manifest.task.name, classes: $0.head.manifest.task.classes, kind: $0.head.manifest.kind.rawValue,
                                      folder: "heads/" + $0.head.manifest.task.name, decisions: $0.head.manifest.decisions) },
-            prompts: prompts, files: [])
+            prompts: prompts,
+            detectors: detectors.isEmpty ? nil : detectors.map { entry in
+                .init(name: entry.manifest.name, findings: entry.manifest.findings.map(\.rawValue), folder: "detectors/" + entry.manifest.name,
+                      inputHeight: entry.manifest.inputHeight, inputWidth: entry.manifest.inputWidth,
+                      operatingThresholds: Dictionary(uniqueKeysWithValues: entry.manifest.findings.map { ($0.rawValue, entry.manifest.operatingThreshold(for: $0)) }))
+            },
+            files: [])
         try OutputFolder.replace(out, as: .bundle, durable: true) { staging in
             let modelFolder = staging.appendingPathComponent("model")
             try fm.createDirectory(at: modelFolder, withIntermediateDirectories: true)
@@ -74,6 +97,13 @@ public enum ModelBundle {
                 let target = staging.appendingPathComponent("heads/" + head.manifest.task.name)
                 try fm.createDirectory(at: target, withIntermediateDirectories: true)
                 for name in [ClassifierHead.manifestName, ClassifierHead.weightsName] {
+                    try fm.copyItem(at: folder.appendingPathComponent(name), to: target.appendingPathComponent(name))
+                }
+            }
+            for (folder, detector) in detectors {
+                let target = staging.appendingPathComponent("detectors/" + detector.name)
+                try fm.createDirectory(at: target, withIntermediateDirectories: true)
+                for name in [Detector.manifestName, Detector.weightsName] {
                     try fm.copyItem(at: folder.appendingPathComponent(name), to: target.appendingPathComponent(name))
                 }
             }
@@ -148,6 +178,8 @@ public final class LoadedBundle: @unchecked Sendable {
     public let manifest: BundleManifest
     public let pipeline: MammoClipPipeline
     public let heads: [ClassifierHead]
+    /// Lesion detectors, in the manifest's order.
+    public let detectors: [Detector]
     /// Hash of manifest.json: identifies the whole bundle in results.
     public let manifestHash: String
 
@@ -164,5 +196,6 @@ public final class LoadedBundle: @unchecked Sendable {
         pipeline = try MammoClipPipeline(path: folder.appendingPathComponent(manifest.model.folder), device: device)
         // Probe heads are a few thousand weights and score on the CPU; fine-tuned towers run beside the encoder.
         heads = try manifest.heads.map { try ClassifierHead.read(folder.appendingPathComponent($0.folder), device: device) }
+        detectors = try (manifest.detectors ?? []).map { try Detector.read(folder.appendingPathComponent($0.folder), device: device) }
     }
 }

@@ -17,7 +17,7 @@ public struct SRCode: Codable, Equatable, Hashable, Sendable {
 
 /// One content item of a structured report's tree, with the items below it.
 public struct SRContentItem: Sendable {
-    public enum Relationship: Sendable { case contains, hasObservationContext, hasConceptModifier, hasProperties, inferredFrom }
+    public enum Relationship: Sendable { case contains, hasObservationContext, hasConceptModifier, hasProperties, inferredFrom, selectedFrom }
 
     public enum Value: Sendable {
         case container
@@ -27,6 +27,8 @@ public struct SRContentItem: Sendable {
         case number(Double, unit: SRCode)
         case image(sopClassUID: String, sopInstanceUID: String)
         case uid(String)
+        /// A closed polyline on an image, (column, row) pixel points; a SELECTED FROM child names the image.
+        case polyline([(x: Double, y: Double)])
     }
 
     public var relationship: Relationship
@@ -146,6 +148,7 @@ public struct StructuredReport: Sendable {
                 case .hasConceptModifier: relationship = CDCMSR_HAS_CONCEPT_MOD
                 case .hasProperties: relationship = CDCMSR_HAS_PROPERTIES
                 case .inferredFrom: relationship = CDCMSR_INFERRED_FROM
+                case .selectedFrom: relationship = CDCMSR_SELECTED_FROM
                 }
                 let type: cdcmsr_value_type
                 switch item.value {
@@ -155,6 +158,7 @@ public struct StructuredReport: Sendable {
                 case .number: type = CDCMSR_NUM
                 case .image: type = CDCMSR_IMAGE
                 case .uid: type = CDCMSR_UIDREF
+                case .polyline: type = CDCMSR_SCOORD
                 }
                 let name = item.concept?.meaning ?? "image"
                 try check(cdcmsr_add(document, index == 0 ? 1 : 0, relationship, type, item.concept?.value, item.concept?.scheme, item.concept?.meaning,
@@ -168,6 +172,9 @@ public struct StructuredReport: Sendable {
                 case .image(let sopClass, let sopInstance):
                     try check(cdcmsr_set_image(document, sopClass, sopInstance, &message, message.count), name)
                 case .uid(let uid): try check(cdcmsr_set_text(document, uid, &message, message.count), name)
+                case .polyline(let points):
+                    let flat = points.flatMap { [Float($0.x), Float($0.y)] }
+                    try check(cdcmsr_set_polyline(document, flat, points.count, &message, message.count), name)
                 }
                 if !item.children.isEmpty {
                     try add(item.children)

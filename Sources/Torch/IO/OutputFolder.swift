@@ -53,7 +53,7 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
         case .fineTuneCheckpoint:
             return ["model.safetensors", "optimizer.bin", "state.json", OutputFolder.markerName]
         case .bundle:
-            return ["manifest.json", "model", "heads", OutputFolder.markerName]
+            return ["manifest.json", "model", "heads", "detectors", OutputFolder.markerName]
         case .examAnalysis:
             return ["analysis.json", "report.dcm", "index.html", "images", OutputFolder.markerName]
         case .detector:

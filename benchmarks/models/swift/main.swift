@@ -2,6 +2,7 @@
 // {"name", "median_ms", "iterations", "peak_rss_mb"}; with --dump PATH also writes the output of the
 // first run (reproducible weights, seeded input) for the parity check of benchmarks/models/compare.py.
 import Foundation
+import MammoDetection
 import MammoModels
 import Torch
 
@@ -79,8 +80,46 @@ do {
         (median, output) = try timed(options.iterations) {
             try Autograd.inferenceMode { try model.forward(inputIds: ids, attentionMask: mask) }
         }
+    case "retinanet_b5_512_train", "retinanet_b5_512_detect":
+        // The reference's detector at its input: a one-class RetinaNet on B5 (taps 26 and 37), 1 x 3 x 512 x 512.
+        var config = try EfficientNetConfig.variant("b5")
+        config.numClasses = nil
+        let model = try RetinaNet(backbone: EfficientNet(config: config), classes: 1)
+        try model.fillWithReproducibleWeights()
+        if options.device != .cpu { try model.to(device: options.device) }
+        Torch.manualSeed(7)
+        let images = try Tensor.randn([1, 3, 512, 512]).to(device: options.device)
+        if options.workload.hasSuffix("train") {
+            // One optimiser step: forward, the loss on one box, backward, clipping at 0.1, Adam at 5e-5.
+            model.train()
+            let optimizer = Adam(model.parameters(), learningRate: 5e-5)
+            let targets = [[DetectionLoss.Target(box: [180, 200, 260, 290], label: 0)]]
+            var anchors: Tensor?
+            (median, output) = try timed(options.iterations) {
+                let (classification, regression, grids) = try model.forward(images)
+                if anchors == nil { anchors = try model.anchorGenerator.anchors(grids: grids, device: options.device) }
+                let (c, r) = try DetectionLoss()(classification: classification, regression: regression, anchors: anchors!, targets: targets)
+                try optimizer.zeroGrad()
+                try (c + r).backward()
+                _ = try clipGradientNorm(model.parameters(), maxNorm: 0.1)
+                try optimizer.step()
+                return try Tensor.stack([c.detach(), r.detach()])
+            }
+        } else {
+            // Inference with decoding: boxes, scores above 0.05, NMS at 0.5, the best 100.
+            model.eval()
+            (median, output) = try timed(options.iterations) {
+                try Autograd.inferenceMode {
+                    let (classification, regression, grids) = try model.forward(images)
+                    let anchors = try model.anchorGenerator.anchors(grids: grids, device: options.device)
+                    let found = try DetectionDecoder().detections(classification: classification, regression: regression, anchors: anchors,
+                                                                  index: 0, height: 512, width: 512)
+                    return try Tensor.from(found.map { Float($0.score) } + [0], shape: [found.count + 1], device: .cpu)
+                }
+            }
+        }
     default:
-        throw TorchError.invalidArgument("unknown workload '\(options.workload)': b5_1520x912_b1, b5_1520x912_b4, bert_base_8x256")
+        throw TorchError.invalidArgument("unknown workload '\(options.workload)': b5_1520x912_b1, b5_1520x912_b4, bert_base_8x256, retinanet_b5_512_train, retinanet_b5_512_detect")
     }
     if let dump = options.dump { try Safetensors.write([("output", output)], to: URL(fileURLWithPath: dump)) }
     print(#"{"name": "\#(options.workload)", "median_ms": \#(median), "iterations": \#(options.iterations), "peak_rss_mb": \#(peakResidentMegabytes())}"#)
