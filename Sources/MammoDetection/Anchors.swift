@@ -9,12 +9,26 @@ public struct AnchorGenerator: Codable, Equatable, Sendable {
     /// Height / width of the anchors.
     public var ratios: [Double] = [0.5, 1, 2]
     public var scales: [Double] = [1, pow(2, 1.0 / 3.0), pow(2, 2.0 / 3.0)]
+    /// Multiplies every base size (1: the reference's 32-512). Small inputs need smaller anchors: a
+    /// box much smaller than the smallest anchor has no anchor at IoU 0.5 and is never learned.
+    public var sizeScale = 1.0
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey { case pyramidLevels, ratios, scales, sizeScale }
+
+    /// `sizeScale` was added later: files without it have the reference's sizes.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pyramidLevels = try c.decode([Int].self, forKey: .pyramidLevels)
+        ratios = try c.decode([Double].self, forKey: .ratios)
+        scales = try c.decode([Double].self, forKey: .scales)
+        sizeScale = try c.decodeIfPresent(Double.self, forKey: .sizeScale) ?? 1
+    }
+
     public var anchorsPerPosition: Int { ratios.count * scales.count }
     public func stride(ofLevel level: Int) -> Int { 1 << level }
-    public func baseSize(ofLevel level: Int) -> Double { Double(1 << (level + 2)) }
+    public func baseSize(ofLevel level: Int) -> Double { Double(1 << (level + 2)) * sizeScale }
 
     /// Grid (rows, columns) of each level for an image of `height` x `width`.
     public func grids(height: Int, width: Int) -> [(rows: Int, columns: Int)] {

@@ -32,6 +32,8 @@ public struct DetectorStudy: Sendable {
     public var inputHeight: Int?
     public var inputWidth: Int?
     public var pyramidWidth = 256
+    /// Anchor sizes relative to the reference's 32-512.
+    public var anchorScale = 1.0
     public var bootstrapReplicates = 1000
     public var device: Device = .cpu
 
@@ -56,6 +58,9 @@ public struct DetectorStudy: Sendable {
 
     public func run(log: RunLog = .standardError) throws -> Outcome {
         let started = Date()
+        guard anchorScale > 0, anchorScale.isFinite else { throw InputError.badInput("the anchor scale must be positive, got \(anchorScale)") }
+        var anchorGenerator = AnchorGenerator()
+        anchorGenerator.sizeScale = anchorScale
         try training.validate()
         try OutputFolder.claim(output, as: .results)
         let data = try DetectionDataset.read(dataset, format: format)
@@ -65,7 +70,7 @@ public struct DetectorStudy: Sendable {
         let trainer = try DetectorTrainer(findings: findings, tower: tower, weights: initialisation == .pretrained ? loaded.model.imageTowerStateDict() : nil,
                                           startingModelHash: initialisation == .pretrained ? hash : nil, imagesFolder: images,
                                           inputHeight: inputHeight ?? tower.inputHeight, inputWidth: inputWidth ?? tower.inputWidth,
-                                          pyramidWidth: pyramidWidth, settings: training, device: device)
+                                          pyramidWidth: pyramidWidth, anchors: anchorGenerator, settings: training, device: device)
         let trainingSamples = try trainer.trainingSamples(data)
         var missing = trainer.samples(data, split: .train).missing
         if !missing.isEmpty { log.note("\(missing.count) training images have no preprocessed PNG in \(images.path) and are left out (first: \(missing[0]))") }

@@ -48,7 +48,8 @@ public final class DetectorTrainer {
     /// A detector for `findings` on `tower` (its image tower weights copied when `weights` is given;
     /// random otherwise), its input the preprocessed images resized to `inputHeight` x `inputWidth`.
     public init(findings: [DetectionFinding], tower: MammoClipConfig.ImageTower, weights: [String: Tensor]?, startingModelHash: String?,
-                imagesFolder: URL, inputHeight: Int, inputWidth: Int, pyramidWidth: Int = 256, settings: DetectorTraining,
+                imagesFolder: URL, inputHeight: Int, inputWidth: Int, pyramidWidth: Int = 256, anchors: AnchorGenerator = AnchorGenerator(),
+                settings: DetectorTraining,
                 device: Device = .cpu) throws {
         try settings.validate()
         guard !findings.isEmpty else { throw InputError.badInput("a detector needs at least one finding") }
@@ -58,7 +59,7 @@ public final class DetectorTrainer {
         let manifest = DetectorManifest(findings: findings, backbone: backbone, taps: BackboneTaps.reference(for: backbone), pyramidWidth: pyramidWidth,
                                         inputHeight: inputHeight, inputWidth: inputWidth, mean: tower.mean, std: tower.std,
                                         preprocessing: tower.preprocessing, preprocessedHeight: tower.inputHeight, preprocessedWidth: tower.inputWidth,
-                                        startingModelHash: startingModelHash, training: settings)
+                                        anchors: anchors, startingModelHash: startingModelHash, training: settings)
         detector = try Detector(manifest: manifest)
         if let weights { try detector.network.backbone.load(stateDict: weights) }
         if settings.backbone == .frozen { try detector.network.backbone.freeze() }

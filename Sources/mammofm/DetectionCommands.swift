@@ -54,6 +54,7 @@ struct TrainDetectorCommand: ParsableCommand {
     @Flag(help: "Train without flips.") var noFlips = false
     @Option(help: "Detector input HEIGHTxWIDTH (default: the model's input size; the reference uses 512x512).") var inputSize: String?
     @Option(help: "Feature pyramid width (the reference's 256).") var pyramidWidth = 256
+    @Option(help: "Anchor sizes relative to the reference's 32-512 (0.5: 16-256, for small inputs).") var anchorScale = 1.0
     @Option(help: "Patient-bootstrap resamples for the test intervals (0: none).") var bootstrap = 1000
     @Option(help: ArgumentHelp("The results folder.", discussion: "A new or empty folder, or an earlier results folder of MammoFM; any other folder is refused."))
     var out: String
@@ -80,6 +81,7 @@ struct TrainDetectorCommand: ParsableCommand {
             study.inputWidth = size.width
         }
         study.pyramidWidth = pyramidWidth
+        study.anchorScale = anchorScale
         study.bootstrapReplicates = bootstrap
         study.device = global.device
         let outcome = try study.run()

@@ -121,3 +121,20 @@ enum DetectionFixtures {
         }
     }
 }
+
+@Suite struct AnchorScaleTests {
+    @Test func aScaleMultipliesEveryAnchorAroundTheSameCentres() throws {
+        var half = AnchorGenerator()
+        half.sizeScale = 0.5
+        let reference = try AnchorGenerator().anchors(height: 128, width: 96), scaled = try half.anchors(height: 128, width: 96)
+        let centres = { (t: Tensor) throws -> Tensor in
+            try (t.narrow(dim: 1, start: 0, length: 2) + t.narrow(dim: 1, start: 2, length: 2)) / 2
+        }
+        let sizes = { (t: Tensor) throws -> Tensor in try t.narrow(dim: 1, start: 2, length: 2) - t.narrow(dim: 1, start: 0, length: 2) }
+        #expect(try DetectionFixtures.maxDifference(centres(reference), centres(scaled)) < 1e-4)
+        #expect(try DetectionFixtures.maxDifference(sizes(reference) * 0.5, sizes(scaled)) < 1e-4)
+        // A manifest written before the scale existed reads as the reference's sizes.
+        let json = #"{"pyramidLevels": [3, 4, 5, 6, 7], "ratios": [0.5, 1, 2], "scales": [1, 1.2599210498948732, 1.5874010519681994]}"#
+        #expect(try JSONDecoder().decode(AnchorGenerator.self, from: Data(json.utf8)).sizeScale == 1)
+    }
+}
