@@ -14,7 +14,6 @@ Writes, next to this script:
   detection.json         the AP cases: per image detections and ground truth, and the reference's AP
 """
 import json
-import math
 import os
 import sys
 import types
@@ -50,26 +49,12 @@ from Detectors import experiments  # noqa: E402
 
 
 def deterministic_weights(module, seed=1000):
-    """Overwrites every state-dict tensor, in sorted key order, from torch.manual_seed(seed + index)."""
-    state = module.state_dict()
-    new = {}
-    for index, key in enumerate(sorted(state)):
-        t = state[key]
-        torch.manual_seed(seed + index)
-        if key.endswith("num_batches_tracked"):
-            value = torch.zeros_like(t)
-        elif key.endswith("running_var"):
-            value = torch.rand(t.shape) + 0.5
-        elif key.endswith("running_mean"):
-            value = torch.randn(t.shape) * 0.1
-        elif t.ndim <= 1 and key.endswith("weight"):
-            value = torch.randn(t.shape) * 0.1 + 1
-        elif t.ndim <= 1:
-            value = torch.randn(t.shape) * 0.1
-        else:
-            value = torch.randn(t.shape) * (1 / math.sqrt(t[0].numel()))
-        new[key] = value.to(t.dtype)
-    module.load_state_dict(new)
+    """The reproducible-weights rule of the model fixtures (and of MammoFM's fillWithReproducibleWeights)."""
+    script = os.path.join(HERE, "../../MammoModelsTests/Fixtures/generate_fixtures.py")
+    spec = importlib.util.spec_from_file_location("model_fixtures", script)
+    fixtures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fixtures)
+    fixtures.deterministic_weights(module, seed)
 
 
 out = {}
