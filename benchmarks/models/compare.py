@@ -38,6 +38,25 @@ def reference_retinanet():
     return model
 
 
+def measure(name, run, iterations, dump, device):
+    """Times `run` (median of `iterations` after one warm-up whose output is kept for the parity check)
+    and prints the workload's JSON line. On a GPU a timing ends when the device has finished, as
+    MammoFM's does (it reads one value back)."""
+    sync = (lambda: torch.cuda.synchronize()) if device.startswith("cuda") else (lambda: None)
+    first = run()
+    sync()
+    times = []
+    for _ in range(iterations):
+        start = time.perf_counter_ns()
+        run()
+        sync()
+        times.append((time.perf_counter_ns() - start) / 1e6)
+    if dump:
+        torch.save(first.clone().cpu(), dump)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak}))
+
+
 def detection_worker(name, iterations, dump, device):
     model = reference_retinanet().to(device)
     torch.manual_seed(7)
@@ -62,17 +81,8 @@ def detection_worker(name, iterations, dump, device):
             with torch.inference_mode():
                 scores, _, _ = model(images)
                 scores = scores[scores > 0.05]
-                return torch.cat([torch.sort(scores, descending=True)[0][:100], torch.zeros(1)])
-    first = run()  # warm-up, and the output kept for the parity check
-    times = []
-    for _ in range(iterations):
-        start = time.perf_counter_ns()
-        run()
-        times.append((time.perf_counter_ns() - start) / 1e6)
-    if dump:
-        torch.save(first.clone().cpu(), dump)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak}))
+                return torch.cat([torch.sort(scores, descending=True)[0][:100].cpu(), torch.zeros(1)])
+    measure(name, run, iterations, dump, device)
 
 
 def deterministic_weights(module, seed=1000):
@@ -109,21 +119,8 @@ def worker(name, iterations, dump, device="cpu"):
         mask[4:, 200:] = 0
         ids, mask = ids.to(device), mask.to(device)
         run = lambda: model(input_ids=ids, attention_mask=mask).last_hidden_state
-    # On a GPU a timing ends when the device has finished, as MammoFM's does (it reads one value back).
-    sync = (lambda: torch.cuda.synchronize()) if device.startswith("cuda") else (lambda: None)
     with torch.inference_mode():
-        first = run()
-        sync()
-        times = []
-        for _ in range(iterations):
-            start = time.perf_counter_ns()
-            run()
-            sync()
-            times.append((time.perf_counter_ns() - start) / 1e6)
-    if dump:
-        torch.save(first.clone().cpu(), dump)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"name": name, "median_ms": sorted(times)[len(times) // 2], "iterations": iterations, "peak_rss_mb": peak}))
+        measure(name, run, iterations, dump, device)
 
 
 def main():
