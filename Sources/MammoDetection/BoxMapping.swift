@@ -31,4 +31,14 @@ public struct BoxMapping: Codable, Equatable, Sendable {
         let a = geometry.toSource(x: box.xmin / resizeX, y: box.ymin / resizeY), b = geometry.toSource(x: box.xmax / resizeX, y: box.ymax / resizeY)
         return BoundingBox(xmin: min(a.x, b.x), ymin: min(a.y, b.y), xmax: max(a.x, b.x), ymax: max(a.y, b.y))
     }
+
+    /// A box on the preprocessed image (Mammo-CLIP's `resized_*` boxes) in detector-input pixels.
+    public func fromPreprocessed(_ box: BoundingBox) -> BoundingBox {
+        BoundingBox(xmin: box.xmin * resizeX, ymin: box.ymin * resizeY, xmax: box.xmax * resizeX, ymax: box.ymax * resizeY)
+    }
+
+    /// A box in detector-input pixels on the preprocessed image.
+    public func toPreprocessed(_ box: BoundingBox) -> BoundingBox {
+        BoundingBox(xmin: box.xmin / resizeX, ymin: box.ymin / resizeY, xmax: box.xmax / resizeX, ymax: box.ymax / resizeY)
+    }
 }

@@ -19,9 +19,20 @@ public enum DetectionFinding: String, Codable, CaseIterable, Sendable {
     }
 }
 
+/// Which boxes of a table a dataset reads.
+public enum BoxColumns: String, Codable, CaseIterable, Sendable {
+    /// `xmin`, `ymin`, `xmax`, `ymax`: the original DICOM pixel grid.
+    case dicom
+    /// `resized_xmin` ... `resized_ymax` of Mammo-CLIP's vindr_detection_v1_folds.csv: the grid of the
+    /// preprocessed PNGs (its own, or `mammofm preprocess --profile mammoclip` output, which equals it).
+    case resized
+}
+
 /// Images with their lesion boxes in original (DICOM) pixels: the synthetic cohort
 /// (labels/images.csv and labels/findings.csv) or VinDr-Mammo's finding_annotations.csv. Every
-/// image of the tables is listed, with or without lesions (normal images count in FROC).
+/// image of the tables is listed, with or without lesions (normal images count in FROC). Mammo-CLIP's
+/// vindr_detection_v1_folds.csv reads as VinDr's table, and with `BoxColumns.resized` its boxes in
+/// the preprocessed images' pixels.
 public struct DetectionDataset: Sendable {
     public struct Lesion: Codable, Equatable, Sendable {
         public var finding: DetectionFinding
@@ -47,17 +58,26 @@ public struct DetectionDataset: Sendable {
 
     public var images: [Image]
     public let source: URL
+    /// The pixel grid of every lesion box.
+    public var boxes: BoxColumns = .dicom
+    /// Resized boxes of no positive size, left out as the table lists them ("line N: box ..."). The
+    /// reference's own folds table holds a few; its other resized boxes may reach past the image and
+    /// are clipped to it when the image is read.
+    public var droppedBoxes: [String] = []
 
     public func images(in split: DataSplit) -> [Image] { images.filter { $0.split == split } }
 
     /// Reads `url` in `format` (synth or vindr). VinDr's official split has no validation part: 10%
     /// of the training patients (seeded by `validationSeed`) become it, as for classification.
-    public static func read(_ url: URL, format: DatasetFormat, validationFraction: Double = 0.1, validationSeed: UInt64 = 0) throws -> DetectionDataset {
+    public static func read(_ url: URL, format: DatasetFormat, boxes: BoxColumns = .dicom, validationFraction: Double = 0.1,
+                            validationSeed: UInt64 = 0) throws -> DetectionDataset {
         var dataset: DetectionDataset
         switch format {
-        case .synth: dataset = try synth(url)
+        case .synth:
+            guard boxes == .dicom else { throw InputError.badInput("the synthetic cohort's boxes are in DICOM pixels; it has no resized boxes") }
+            dataset = try synth(url)
         case .vindr: dataset = try vindr(url.hasDirectoryPath || !url.pathExtension.lowercased().hasSuffix("csv")
-                                         ? url.appendingPathComponent("finding_annotations.csv") : url)
+                                         ? url.appendingPathComponent("finding_annotations.csv") : url, boxes: boxes)
         default: throw InputError.badInput("detection reads the synth and vindr formats (boxes in DICOM pixels); \(format.rawValue) has no boxes")
         }
         if !dataset.images.contains(where: { $0.split == .validation }) && validationFraction > 0 {
@@ -120,15 +140,20 @@ public struct DetectionDataset: Sendable {
     }
 
     /// finding_annotations.csv: one row per finding (No Finding rows have empty boxes); an image's
-    /// rows are merged. `height`/`width` columns, when present, bound the boxes.
-    static func vindr(_ url: URL) throws -> DetectionDataset {
+    /// rows are merged. `height`/`width` columns, when present, bound DICOM-pixel boxes. Patients are
+    /// the `study_id` column, or `patient_id` where there is none (the folds table); an image id's
+    /// `.png` ending is dropped.
+    static func vindr(_ url: URL, boxes: BoxColumns = .dicom) throws -> DetectionDataset {
         let table = try CSVTable(dataset: url)
-        let id = try table.column("image_id"), study = try table.column("study_id"), split = try table.column("split")
+        let id = try table.column("image_id"), split = try table.column("split")
+        let study = try table.header.firstIndex(of: "study_id") ?? table.column("patient_id")
         let categories = try table.column("finding_categories"), density = table.header.firstIndex(of: "breast_density")
-        let width = table.header.firstIndex(of: "width"), height = table.header.firstIndex(of: "height")
-        let boxColumns = try ["xmin", "ymin", "xmax", "ymax"].map { try table.column($0) }
-        var images: [Image] = [], index: [String: Int] = [:]
-        for (i, row) in table.rows.enumerated() {
+        let width = boxes == .dicom ? table.header.firstIndex(of: "width") : nil, height = boxes == .dicom ? table.header.firstIndex(of: "height") : nil
+        let prefix = boxes == .dicom ? "" : "resized_"
+        let boxColumns = try ["xmin", "ymin", "xmax", "ymax"].map { try table.column(prefix + $0) }
+        var images: [Image] = [], index: [String: Int] = [:], dropped: [String] = []
+        for (i, var row) in table.rows.enumerated() {
+            if row[id].lowercased().hasSuffix(".png") { row[id] = String(row[id].dropLast(4)) }
             guard let s = DataSplit(spelling: row[split]) else {
                 throw InputError.badFile(path: url.path, reason: "line \(i + 2): unknown split '\(row[split])'")
             }
@@ -139,10 +164,25 @@ public struct DetectionDataset: Sendable {
             }
             let findings = PythonLiteral.strings(row[categories]).compactMap(DetectionFinding.init(vindrCategory:))
             guard !findings.isEmpty else { continue }
-            let box = try box(row, boxColumns, width: width.flatMap { Double(row[$0]) }, height: height.flatMap { Double(row[$0]) },
-                              path: url.path, line: i + 2)
+            let box: BoundingBox
+            if boxes == .dicom {
+                box = try Self.box(row, boxColumns, width: width.flatMap { Double(row[$0]) }, height: height.flatMap { Double(row[$0]) },
+                                   path: url.path, line: i + 2)
+            } else {
+                let values = try boxColumns.map { column -> Double in
+                    guard let value = Double(row[column].trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                        throw InputError.badFile(path: url.path, reason: "line \(i + 2): box coordinate '\(row[column])' is not a number")
+                    }
+                    return value
+                }
+                box = BoundingBox(xmin: values[0], ymin: values[1], xmax: values[2], ymax: values[3])
+                guard box.width > 0, box.height > 0 else {
+                    dropped.append("line \(i + 2): box (\(values.map { String($0) }.joined(separator: ", ")))")
+                    continue
+                }
+            }
             for finding in findings { images[index[row[id]]!].lesions.append(Lesion(finding: finding, box: box, sizeMM: nil)) }
         }
-        return DetectionDataset(images: images, source: url)
+        return DetectionDataset(images: images, source: url, boxes: boxes, droppedBoxes: dropped)
     }
 }

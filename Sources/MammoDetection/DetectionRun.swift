@@ -26,9 +26,6 @@ public struct DetectionRun: Sendable {
         self.output = output
     }
 
-    /// Colours of the findings' boxes in overlays (mass, calcification).
-    static let colours: [DetectionFinding: (UInt8, UInt8, UInt8)] = [.mass: (255, 64, 64), .calcification: (64, 200, 255)]
-
     @discardableResult
     public func run(log: RunLog = .standardError) throws -> DetectionsDocument {
         try OutputFolder.claim(output, as: .results)
@@ -42,7 +39,7 @@ public struct DetectionRun: Sendable {
             let found = try model.detect(input.to(device: device))[0]
             entries.append(DetectionsDocument.image(name, detections: found, findings: manifest.findings, inputWidth: manifest.inputWidth,
                                                     inputHeight: manifest.inputHeight, mapping: mapping))
-            try overlay(background, detections: found, findings: manifest.findings)
+            try DetectionOverlay.draw(background, detections: found, findings: manifest.findings)
                 .writePNG(overlays.appendingPathComponent(URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent + ".png"))
         }
         switch inputs {
@@ -56,6 +53,12 @@ public struct DetectionRun: Sendable {
                 if mapping == nil { log.note("\(url.lastPathComponent): no preprocessing sidecar beside it; boxes are given in detector-input pixels only") }
                 let raw = try ModelInput.loadImage(url, height: manifest.inputHeight, width: manifest.inputWidth)
                 try handle(name: url.lastPathComponent, input: model.input([url]), mapping: mapping, background: raw)
+                if mapping == nil {
+                    // The PNG is its own preprocessed grid (that of Mammo-CLIP's resized boxes).
+                    let size = try PNGSize.read(url)
+                    entries[entries.count - 1].preprocessedWidth = size.width
+                    entries[entries.count - 1].preprocessedHeight = size.height
+                }
             }
         case .dicom(let urls):
             guard let profile = PreprocessingProfile(rawValue: manifest.preprocessing) else {
@@ -77,32 +80,5 @@ public struct DetectionRun: Sendable {
         try document.write(to: output.appendingPathComponent("detections.json"))
         log.note("wrote \(output.path)/detections.json and \(entries.count) overlays (\(entries.reduce(0) { $0 + $1.detections.count }) detections)")
         return document
-    }
-
-    /// The image (1 x 1 x H x W, any range) in grey with each detection's box in its finding's colour,
-    /// brighter for higher scores.
-    func overlay(_ image: Tensor, detections: [ScoredBox], findings: [DetectionFinding]) throws -> ColorImage {
-        let height = image.size(2), width = image.size(3)
-        let values = try image.to(.float32, device: .cpu).contiguous().toArray(Float.self)
-        let low = values.min() ?? 0, high = values.max() ?? 1, span = max(high - low, 1e-6)
-        var picture = ColorImage(width: width, height: height)
-        for y in 0..<height {
-            for x in 0..<width {
-                let v = UInt8(max(0, min(255, ((values[y * width + x] - low) / span * 255).rounded())))
-                picture.set(x, y, (v, v, v))
-            }
-        }
-        for detection in detections.reversed() {
-            let base = Self.colours[findings[detection.label]] ?? (255, 255, 0), strength = 0.4 + 0.6 * min(1, max(0, detection.score))
-            let colour = (UInt8(Double(base.0) * strength), UInt8(Double(base.1) * strength), UInt8(Double(base.2) * strength))
-            let b = detection.box
-            guard [b.xmin, b.ymin, b.xmax, b.ymax].allSatisfy(\.isFinite) else { continue }
-            func pixel(_ v: Double, _ limit: Int) -> Int { Int(min(Double(limit), max(0, v)).rounded()) }
-            let x0 = pixel(b.xmin, width), x1 = pixel(b.xmax, width) - 1, y0 = pixel(b.ymin, height), y1 = pixel(b.ymax, height) - 1
-            guard x1 >= x0, y1 >= y0 else { continue }
-            for x in x0...x1 { picture.set(x, y0, colour); picture.set(x, y1, colour) }
-            for y in y0...y1 { picture.set(x0, y, colour); picture.set(x1, y, colour) }
-        }
-        return picture
     }
 }

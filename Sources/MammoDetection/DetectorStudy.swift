@@ -1,14 +1,16 @@
 import Foundation
 import MammoData
 import MammoEvaluation
+import MammoImaging
 import MammoModels
 import Torch
 
 /// Trains a detector on a dataset's training split and scores it on the validation and test splits
 /// (`mammofm train-detector`). Writes into the output folder: `checkpoint/` after every epoch (a rerun
 /// resumes), `detector/` (the trained detector, its validation figures in detector.json),
-/// `evaluation.json` (per split and finding: AP, FROC under three hit rules, CPM, groups) and
-/// `test-detections.json` (boxes in detector-input and DICOM pixels).
+/// `evaluation.json` (per split and finding: AP, FROC under three hit rules, CPM, groups),
+/// `test-detections.json` (boxes in detector-input and DICOM pixels) and `results.html` (the figures
+/// with FROC curves, and overlays of test images under `overlays/`).
 public struct DetectorStudy: Sendable {
     /// Where the image tower starts.
     public enum Initialisation: String, Codable, CaseIterable, Sendable {
@@ -26,6 +28,8 @@ public struct DetectorStudy: Sendable {
     public var images: URL
     public var output: URL
     public var findings: [DetectionFinding]
+    /// Which boxes of the table to train and score on.
+    public var boxes: BoxColumns = .dicom
     public var initialisation: Initialisation = .pretrained
     public var training = DetectorTraining()
     /// Detector input size; nil: the model's input size.
@@ -63,7 +67,10 @@ public struct DetectorStudy: Sendable {
         anchorGenerator.sizeScale = anchorScale
         try training.validate()
         try OutputFolder.claim(output, as: .results)
-        let data = try DetectionDataset.read(dataset, format: format)
+        let data = try DetectionDataset.read(dataset, format: format, boxes: boxes)
+        if !data.droppedBoxes.isEmpty {
+            log.note("\(data.droppedBoxes.count) boxes of \(dataset.path) have no positive size and are left out (first: \(data.droppedBoxes[0]))")
+        }
         let loaded = try MammoClipLoader.load(model)
         let tower = loaded.model.config.image
         let hash = try WeightsHash.of(file: model.appendingPathComponent("model.safetensors"))
@@ -71,6 +78,10 @@ public struct DetectorStudy: Sendable {
                                           startingModelHash: initialisation == .pretrained ? hash : nil, imagesFolder: images,
                                           inputHeight: inputHeight ?? tower.inputHeight, inputWidth: inputWidth ?? tower.inputWidth,
                                           pyramidWidth: pyramidWidth, anchors: anchorGenerator, settings: training, device: device)
+        if boxes == .resized, let other = trainer.geometries.values.first(where: { $0.profile != PreprocessingProfile.mammoclip.rawValue }) {
+            throw InputError.badInput("resized boxes lie on the grid of Mammo-CLIP's preprocessing; the images in \(images.path) were made with "
+                                      + "the \(other.profile) profile (use `mammofm preprocess --profile mammoclip`, or the DICOM-pixel boxes)")
+        }
         let trainingSamples = try trainer.trainingSamples(data)
         var missing = trainer.samples(data, split: .train).missing
         if !missing.isEmpty { log.note("\(missing.count) training images have no preprocessed PNG in \(images.path) and are left out (first: \(missing[0]))") }
@@ -90,6 +101,7 @@ public struct DetectorStudy: Sendable {
         var outcome = Outcome(validation: [], test: [], trainingImages: trainingSamples.count,
                               trainingLesions: trainingSamples.reduce(0) { $0 + $1.targets.count }, missingImages: [], seconds: 0)
         var testDocument: DetectionsDocument?
+        var gallery: [DetectionOverlay.Case] = []
         for split in [DataSplit.validation, .test] {
             let (samples, absent) = trainer.samples(data, split: split)
             missing += absent
@@ -112,10 +124,14 @@ public struct DetectorStudy: Sendable {
                 let manifest = trainer.detector.manifest
                 testDocument = DetectionsDocument(mammofmVersion: MammoFMRelease.version, detectorHash: "", findings: findings,
                                                   images: zip(samples, detections).map { sample, found in
-                                                      DetectionsDocument.image(sample.image.imageID, detections: found, findings: findings,
-                                                                               inputWidth: manifest.inputWidth, inputHeight: manifest.inputHeight,
-                                                                               mapping: sample.mapping)
+                                                      var entry = DetectionsDocument.image(sample.image.imageID, detections: found, findings: findings,
+                                                                                           inputWidth: manifest.inputWidth, inputHeight: manifest.inputHeight,
+                                                                                           mapping: sample.knowsSource ? sample.mapping : nil)
+                                                      entry.preprocessedWidth = sample.mapping.geometry.outputWidth
+                                                      entry.preprocessedHeight = sample.mapping.geometry.outputHeight
+                                                      return entry
                                                   })
+                gallery = zip(samples, detections).map { DetectionOverlay.Case(name: $0.image.imageID, png: $0.url, detections: $1, lesions: $0.targets) }
             }
         }
         trainer.detector.manifest.validation = outcome.validation.map { e in
@@ -134,7 +150,25 @@ public struct DetectorStudy: Sendable {
             try testDocument.write(to: output.appendingPathComponent("test-detections.json"))
         }
         try writeAtomically(encoder.encode(outcome), to: output.appendingPathComponent("evaluation.json"))
-        log.note("wrote \(detectorFolder.path), \(output.path)/evaluation.json and test-detections.json")
+        let manifest = trainer.detector.manifest
+        let thresholds = findings.map { finding in
+            outcome.test.first { $0.finding == finding }?.rules.first { $0.rule == .centreInBox }?.thresholdAt1FP
+        }
+        let examples = try DetectionOverlay.gallery(gallery, findings: findings, thresholds: thresholds, inputWidth: manifest.inputWidth,
+                                                    inputHeight: manifest.inputHeight, folder: output.appendingPathComponent("overlays"))
+        let provenance: [(String, String)] = [
+            ("model", model.path), ("initialisation", initialisation.rawValue), ("dataset", "\(dataset.path) (\(format.rawValue), \(boxes.rawValue) boxes)"),
+            ("detector", "\(findings.map(\.rawValue).joined(separator: " + ")), \(manifest.backbone.variant) tower \(training.backbone.rawValue), "
+                + "input \(manifest.inputWidth) x \(manifest.inputHeight), pyramid \(pyramidWidth), anchors x\(anchorScale)"),
+            ("training", "\(outcome.trainingImages) images, \(outcome.trainingLesions) boxes, \(training.epochs) epochs, batch \(training.batchSize), "
+                + "learning rate \(training.learningRate), data fraction \(training.fraction)"),
+            ("bootstrap", "\(bootstrapReplicates) patient resamples (test split)"), ("mammofm", MammoFMRelease.version),
+        ]
+        let page = DetectionResultsPage.render(title: "MammoFM train-detector", provenance: provenance,
+                                               evaluations: outcome.validation.map { ("validation", $0) } + outcome.test.map { ("test", $0) },
+                                               examples: examples)
+        try writeAtomically(Data(page.utf8), to: output.appendingPathComponent("results.html"))
+        log.note("wrote \(detectorFolder.path), \(output.path)/evaluation.json, test-detections.json and results.html")
         return outcome
     }
 }

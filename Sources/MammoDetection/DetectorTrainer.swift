@@ -29,6 +29,9 @@ public struct DetectorSample: Sendable {
     public var image: DetectionDataset.Image
     public var url: URL
     public var mapping: BoxMapping
+    /// Whether `mapping` leads to the original DICOM grid (false for a PNG without a sidecar, whose
+    /// mapping is its own grid).
+    public var knowsSource = true
     /// Boxes (detector input) with the index of their finding among the detector's.
     public var targets: [(box: BoundingBox, label: Int)]
 }
@@ -76,13 +79,23 @@ public final class DetectorTrainer {
         let findings = detector.manifest.findings
         var samples: [DetectorSample] = [], missing: [String] = []
         for image in dataset.images(in: split) {
-            let url = imagesFolder.appendingPathComponent("\(image.imageID).png")
-            guard let geometry = geometries[image.imageID], FileManager.default.fileExists(atPath: url.path) else { missing.append(image.imageID); continue }
+            // Flat (`mammofm preprocess`), or per patient as the reference's own PNGs are laid out.
+            var url = imagesFolder.appendingPathComponent("\(image.imageID).png")
+            if !FileManager.default.fileExists(atPath: url.path) { url = imagesFolder.appendingPathComponent("\(image.patientID)/\(image.imageID).png") }
+            guard FileManager.default.fileExists(atPath: url.path) else { missing.append(image.imageID); continue }
+            // Boxes on the preprocessed grid need no sidecar: a PNG without one is its own grid.
+            let sidecar = geometries[image.imageID]
+            guard let geometry = sidecar ?? (dataset.boxes == .resized ? (try? PNGSize.read(url)).map { PreprocessingGeometry.identity(width: $0.width, height: $0.height) } : nil)
+            else { missing.append(image.imageID); continue }
             let mapping = BoxMapping(geometry: geometry, inputWidth: detector.manifest.inputWidth, inputHeight: detector.manifest.inputHeight)
             let targets = image.lesions.compactMap { lesion -> (BoundingBox, Int)? in
-                findings.firstIndex(of: lesion.finding).map { (mapping.toInput(lesion.box), $0) }
+                guard let label = findings.firstIndex(of: lesion.finding) else { return nil }
+                if dataset.boxes == .dicom { return (mapping.toInput(lesion.box), label) }
+                // Resized boxes may reach past their image: clipped to it, dropped when nothing is left.
+                let box = lesion.box.clipped(width: Double(geometry.outputWidth), height: Double(geometry.outputHeight))
+                return box.width > 0 && box.height > 0 ? (mapping.fromPreprocessed(box), label) : nil
             }
-            samples.append(DetectorSample(image: image, url: url, mapping: mapping, targets: targets))
+            samples.append(DetectorSample(image: image, url: url, mapping: mapping, knowsSource: sidecar != nil, targets: targets))
         }
         return (samples, missing)
     }

@@ -8,6 +8,7 @@ extension DetectionStudyFinding: ExpressibleByArgument {}
 extension DetectorTraining.Backbone: ExpressibleByArgument {}
 extension DetectorTraining.NormalImages: ExpressibleByArgument {}
 extension DetectorStudy.Initialisation: ExpressibleByArgument {}
+extension BoxColumns: ExpressibleByArgument {}
 
 /// --finding: one finding, or both in one multi-class detector.
 enum DetectionStudyFinding: String, CaseIterable {
@@ -33,13 +34,17 @@ struct TrainDetectorCommand: ParsableCommand {
         Boxes come from the dataset in DICOM pixels and are mapped through each image's preprocessing sidecar. \
         OUT/checkpoint is written after every epoch (rerunning the same command resumes; another run's checkpoint is \
         refused), then OUT/detector, OUT/evaluation.json (validation and test: AP@0.5, FROC under three hit rules, \
-        CPM, patient-bootstrap intervals on test, sensitivity by lesion size and density) and OUT/test-detections.json.
+        CPM, patient-bootstrap intervals on test, sensitivity by lesion size and density), OUT/test-detections.json and \
+        OUT/results.html (the figures, FROC curves and overlays of test images under OUT/overlays). Mammo-CLIP's \
+        vindr_detection_v1_folds.csv reads as vindr; --boxes resized takes its resized_* boxes, which lie on the grid of \
+        its preprocessed PNGs (theirs, or `mammofm preprocess --profile mammoclip` output).
         """)
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "A converted MammoFM model folder: its image tower starts the detector.") var model: String
     @Option(help: "The dataset: a synth cohort folder or VinDr finding_annotations.csv.") var dataset: String
     @Option(help: "Dataset format: synth or vindr.") var format: DatasetFormat
+    @Option(help: "Which boxes: dicom (xmin..ymax, DICOM pixels) or resized (Mammo-CLIP's resized_* columns).") var boxes = BoxColumns.dicom
     @Option(help: "Folder of preprocessed PNGs with their sidecars (`mammofm preprocess --keep-file-names`).") var images: String
     @Option(help: "mass, calcification or all (one multi-class detector).") var finding: DetectionStudyFinding
     @Option(help: "pretrained (the model's tower) or random (same architecture, random weights).") var initialisation = DetectorStudy.Initialisation.pretrained
@@ -65,6 +70,7 @@ struct TrainDetectorCommand: ParsableCommand {
         var study = DetectorStudy(model: URL(fileURLWithPath: model), dataset: URL(fileURLWithPath: dataset), format: format,
                                   images: URL(fileURLWithPath: images), output: URL(fileURLWithPath: out), findings: finding.findings)
         study.initialisation = initialisation
+        study.boxes = boxes
         study.training.backbone = backbone
         study.training.epochs = epochs
         study.training.batchSize = batchSize
