@@ -81,7 +81,7 @@ stage "10/10 one page for everything"
     --title "MammoFM demo: synthetic cohort of $PATIENTS patients" \
     --link "pretraining page (loss curves)=$DIR/pretrain/training.html" --link "cohort contact sheet=$DIR/contact-sheet.png" \
     --link "one exam analysed with the bundle=$DIR/analysis/index.html" \
-    --link "mass detector: AP, FROC and CPM (evaluation.json)=$DIR/detector-mass/evaluation.json" \
+    --link "mass detector: AP, FROC curves, CPM and overlays=$DIR/detector-mass/results.html" \
     | tee "$DIR/results.md"
 
 stage "done: open $DIR/index.html"

@@ -130,6 +130,7 @@ public final class DetectorTrainer {
 
     /// A batch: the images (flipped as drawn) and their boxes in the same frame.
     func batch(_ samples: ArraySlice<DetectorSample>, rng: inout SeededRandom?) throws -> (Tensor, [[DetectionLoss.Target]]) {
+        if settings.geometric, rng != nil { return try geometricBatch(samples, rng: &rng) }
         let height = Double(detector.manifest.inputHeight), width = Double(detector.manifest.inputWidth)
         var flips: [(Bool, Bool)] = []
         for _ in samples {
@@ -155,6 +156,35 @@ public final class DetectorTrainer {
                 if flip.0 { b = BoundingBox(xmin: width - b.xmax, ymin: b.ymin, xmax: width - b.xmin, ymax: b.ymax) }
                 if flip.1 { b = BoundingBox(xmin: b.xmin, ymin: height - b.ymax, xmax: b.xmax, ymax: height - b.ymin) }
                 return DetectionLoss.Target(box: [Float(b.xmin), Float(b.ymin), Float(b.xmax), Float(b.ymax)], label: target.label)
+            }
+        }
+        return (images, targets)
+    }
+
+    /// A batch under the reference's geometric augmentation: each image its own draw (flips, affine,
+    /// elastic) on the raw pixels before normalisation (outside pixels black, as imgaug fills), its
+    /// boxes through the affine part, clipped to the image; a box pushed out of the image is dropped.
+    func geometricBatch(_ samples: ArraySlice<DetectorSample>, rng: inout SeededRandom?) throws -> (Tensor, [[DetectionLoss.Target]]) {
+        let height = detector.manifest.inputHeight, width = detector.manifest.inputWidth
+        let augmenter = settings.geometricAugmenter
+        var draws: [Augmenter.Draw] = []
+        for _ in samples {
+            var r = rng!
+            draws.append(augmenter.draw(&r, width: width, height: height))
+            rng = r
+        }
+        var index = 0
+        let images = try detector.input(samples.map(\.url)) { x in
+            let draw = draws[index]
+            index += 1
+            let shape = x.shape
+            return try augmenter.apply(draw, to: x.reshape([1, -1, shape[shape.count - 2], shape[shape.count - 1]])).reshape(shape)
+        }.to(device: device)
+        let targets = zip(samples, draws).map { sample, draw in
+            sample.targets.compactMap { target -> DetectionLoss.Target? in
+                let b = target.box
+                guard let moved = augmenter.transform(box: (b.xmin, b.ymin, b.xmax, b.ymax), draw, width: width, height: height) else { return nil }
+                return DetectionLoss.Target(box: [Float(moved.x0), Float(moved.y0), Float(moved.x1), Float(moved.y1)], label: target.label)
             }
         }
         return (images, targets)

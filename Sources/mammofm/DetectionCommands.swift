@@ -57,6 +57,8 @@ struct TrainDetectorCommand: ParsableCommand {
     @Option(help: "excluded (the reference: only images with the finding train) or included (normal images train as all-negative).")
     var normalImages = DetectorTraining.NormalImages.excluded
     @Flag(help: "Train without flips.") var noFlips = false
+    @Flag(help: "Add the reference's affine (rotation, shear, translation, scale) and elastic augmentation, boxes moved with the image.")
+    var geometricAugmentation = false
     @Option(help: "Detector input HEIGHTxWIDTH (default: the model's input size; the reference uses 512x512).") var inputSize: String?
     @Option(help: "Feature pyramid width (the reference's 256).") var pyramidWidth = 256
     @Option(help: "Anchor sizes relative to the reference's 32-512 (0.5: 16-256, for small inputs).") var anchorScale = 1.0
@@ -79,6 +81,7 @@ struct TrainDetectorCommand: ParsableCommand {
         study.training.seed = seed
         study.training.normalImages = normalImages
         study.training.flips = !noFlips
+        study.training.geometric = geometricAugmentation
         if let inputSize {
             guard let size = parseHeightByWidth(inputSize), size.height >= 32, size.width >= 32 else {
                 throw ValidationError("--input-size takes HEIGHTxWIDTH of at least 32 x 32, e.g. 512x512")
