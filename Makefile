@@ -65,6 +65,7 @@ fixtures: reference-env
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_profile_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoEvaluationTests/Fixtures/generate_calibration_fixtures.py
 	bash scripts/torch-python.sh Tests/MammoDetectionTests/Fixtures/generate_detection_fixtures.py
+	bash scripts/torch-python.sh Tests/MammoExplainTests/Fixtures/generate_factor_fixtures.py
 	$(SWIFT) build $(BUILD_FLAGS) --product mammofm
 	bash scripts/torch-python.sh Tests/MammoImagingTests/Fixtures/generate_synth_cohort_reference.py "$$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/mammofm"
 

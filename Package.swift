@@ -95,6 +95,7 @@ let package = Package(
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoData", "MammoText", "MammoModels"]),
         .target(name: "MammoDownstream", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoText", "MammoModels", "MammoEvaluation"]),
         .target(name: "MammoDetection", dependencies: ["Torch", "MammoImaging", "MammoModels", "MammoData", "MammoEvaluation"]),
+        .target(name: "MammoExplain", dependencies: ["Torch", "MammoEvaluation"]),
         .target(name: "MammoExam", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoEvaluation", "MammoDownstream", "MammoDetection"]),
         .target(name: "MammoServer", dependencies: [
             "MammoExam", "MammoImaging", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
@@ -125,6 +126,7 @@ let package = Package(
         .testTarget(name: "MammoDownstreamTests", dependencies: ["MammoDownstream", "MammoData", "MammoEvaluation", "MammoModels", "MammoText", "MammoImaging",
                                                                "MammoSynth", "MammoTraining", "Torch", "TestSupport"]),
         .testTarget(name: "MammoDetectionTests", dependencies: ["MammoDetection", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels", "MammoText", "Torch", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoExplainTests", dependencies: ["MammoExplain", "MammoEvaluation", "Torch"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoExamTests", dependencies: ["MammoExam", "MammoDetection", "MammoDownstream", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels",
                                                         "MammoText", "Torch", "TestSupport"]),
         .testTarget(name: "MammoServerTests", dependencies: ["MammoServer", "MammoExam", "MammoImaging", "Torch", "TestSupport",
