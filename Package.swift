@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "MammoTraining", dependencies: ["Torch", "MammoData", "MammoText", "MammoModels"]),
         .target(name: "MammoDownstream", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoText", "MammoModels", "MammoEvaluation"]),
         .target(name: "MammoDetection", dependencies: ["Torch", "MammoImaging", "MammoModels", "MammoData", "MammoEvaluation"]),
-        .target(name: "MammoExplain", dependencies: ["Torch", "MammoEvaluation"]),
+        .target(name: "MammoExplain", dependencies: ["Torch", "MammoData", "MammoDetection", "MammoEvaluation", "MammoImaging", "MammoModels"]),
         .target(name: "MammoExam", dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoEvaluation", "MammoDownstream", "MammoDetection"]),
         .target(name: "MammoServer", dependencies: [
             "MammoExam", "MammoImaging", "Torch", .product(name: "Hummingbird", package: "hummingbird"),
@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "mammofm",
             dependencies: ["Torch", "MammoImaging", "MammoData", "MammoModels", "MammoSynth", "MammoTraining", "MammoEvaluation", "MammoDownstream",
-                           "MammoExam", "MammoServer", "MammoDetection", .product(name: "Logging", package: "swift-log"),
+                           "MammoExam", "MammoServer", "MammoDetection", "MammoExplain", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mammofm-bench", dependencies: ["Torch"], path: "benchmarks/engine/swift"),
         .executableTarget(name: "mammofm-embed-example", dependencies: ["Torch", "MammoModels"], path: "Examples/embed"),
@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(name: "MammoDownstreamTests", dependencies: ["MammoDownstream", "MammoData", "MammoEvaluation", "MammoModels", "MammoText", "MammoImaging",
                                                                "MammoSynth", "MammoTraining", "Torch", "TestSupport"]),
         .testTarget(name: "MammoDetectionTests", dependencies: ["MammoDetection", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels", "MammoText", "Torch", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "MammoExplainTests", dependencies: ["MammoExplain", "MammoEvaluation", "Torch"], exclude: ["Fixtures"]),
+        .testTarget(name: "MammoExplainTests", dependencies: ["MammoExplain", "MammoData", "MammoDetection", "MammoEvaluation", "MammoModels", "MammoText", "Torch", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MammoExamTests", dependencies: ["MammoExam", "MammoDetection", "MammoDownstream", "MammoData", "MammoEvaluation", "MammoImaging", "MammoModels",
                                                         "MammoText", "Torch", "TestSupport"]),
         .testTarget(name: "MammoServerTests", dependencies: ["MammoServer", "MammoExam", "MammoImaging", "Torch", "TestSupport",

@@ -7,6 +7,12 @@ public struct EstimateWithInterval: Codable, Equatable, Sendable {
     public var value: Double
     public var lower: Double?
     public var upper: Double?
+
+    public init(value: Double, lower: Double?, upper: Double?) {
+        self.value = value
+        self.lower = lower
+        self.upper = upper
+    }
 }
 
 /// How a detector did on one finding over a set of images: VOC AP at IoU 0.5 (the reference's), FROC

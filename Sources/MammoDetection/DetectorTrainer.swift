@@ -34,6 +34,34 @@ public struct DetectorSample: Sendable {
     public var knowsSource = true
     /// Boxes (detector input) with the index of their finding among the detector's.
     public var targets: [(box: BoundingBox, label: Int)]
+
+    /// The images of `split` with their `findings`' boxes mapped to an input of `inputWidth` x
+    /// `inputHeight` through each PNG's geometry (`geometries`, from the sidecars); images without a
+    /// preprocessed PNG (flat, or in a folder per patient as the reference lays its own out) are
+    /// listed in `missing`.
+    public static func samples(_ dataset: DetectionDataset, split: DataSplit, imagesFolder: URL, geometries: [String: PreprocessingGeometry],
+                               findings: [DetectionFinding], inputWidth: Int, inputHeight: Int) -> (samples: [DetectorSample], missing: [String]) {
+        var samples: [DetectorSample] = [], missing: [String] = []
+        for image in dataset.images(in: split) {
+            var url = imagesFolder.appendingPathComponent("\(image.imageID).png")
+            if !FileManager.default.fileExists(atPath: url.path) { url = imagesFolder.appendingPathComponent("\(image.patientID)/\(image.imageID).png") }
+            guard FileManager.default.fileExists(atPath: url.path) else { missing.append(image.imageID); continue }
+            // Boxes on the preprocessed grid need no sidecar: a PNG without one is its own grid.
+            let sidecar = geometries[image.imageID]
+            guard let geometry = sidecar ?? (dataset.boxes == .resized ? (try? PNGSize.read(url)).map { PreprocessingGeometry.identity(width: $0.width, height: $0.height) } : nil)
+            else { missing.append(image.imageID); continue }
+            let mapping = BoxMapping(geometry: geometry, inputWidth: inputWidth, inputHeight: inputHeight)
+            let targets = image.lesions.compactMap { lesion -> (BoundingBox, Int)? in
+                guard let label = findings.firstIndex(of: lesion.finding) else { return nil }
+                if dataset.boxes == .dicom { return (mapping.toInput(lesion.box), label) }
+                // Resized boxes may reach past their image: clipped to it, dropped when nothing is left.
+                let box = lesion.box.clipped(width: Double(geometry.outputWidth), height: Double(geometry.outputHeight))
+                return box.width > 0 && box.height > 0 ? (mapping.fromPreprocessed(box), label) : nil
+            }
+            samples.append(DetectorSample(image: image, url: url, mapping: mapping, knowsSource: sidecar != nil, targets: targets))
+        }
+        return (samples, missing)
+    }
 }
 
 /// Trains a RetinaNet on preprocessed images (see `DetectorTraining`): Adam, gradient-norm clipping,
@@ -76,28 +104,8 @@ public final class DetectorTrainer {
     /// The images of `split` with their boxes mapped to the detector's input; images without a
     /// preprocessed PNG are listed in `missing`.
     public func samples(_ dataset: DetectionDataset, split: DataSplit) -> (samples: [DetectorSample], missing: [String]) {
-        let findings = detector.manifest.findings
-        var samples: [DetectorSample] = [], missing: [String] = []
-        for image in dataset.images(in: split) {
-            // Flat (`mammofm preprocess`), or per patient as the reference's own PNGs are laid out.
-            var url = imagesFolder.appendingPathComponent("\(image.imageID).png")
-            if !FileManager.default.fileExists(atPath: url.path) { url = imagesFolder.appendingPathComponent("\(image.patientID)/\(image.imageID).png") }
-            guard FileManager.default.fileExists(atPath: url.path) else { missing.append(image.imageID); continue }
-            // Boxes on the preprocessed grid need no sidecar: a PNG without one is its own grid.
-            let sidecar = geometries[image.imageID]
-            guard let geometry = sidecar ?? (dataset.boxes == .resized ? (try? PNGSize.read(url)).map { PreprocessingGeometry.identity(width: $0.width, height: $0.height) } : nil)
-            else { missing.append(image.imageID); continue }
-            let mapping = BoxMapping(geometry: geometry, inputWidth: detector.manifest.inputWidth, inputHeight: detector.manifest.inputHeight)
-            let targets = image.lesions.compactMap { lesion -> (BoundingBox, Int)? in
-                guard let label = findings.firstIndex(of: lesion.finding) else { return nil }
-                if dataset.boxes == .dicom { return (mapping.toInput(lesion.box), label) }
-                // Resized boxes may reach past their image: clipped to it, dropped when nothing is left.
-                let box = lesion.box.clipped(width: Double(geometry.outputWidth), height: Double(geometry.outputHeight))
-                return box.width > 0 && box.height > 0 ? (mapping.fromPreprocessed(box), label) : nil
-            }
-            samples.append(DetectorSample(image: image, url: url, mapping: mapping, knowsSource: sidecar != nil, targets: targets))
-        }
-        return (samples, missing)
+        DetectorSample.samples(dataset, split: split, imagesFolder: imagesFolder, geometries: geometries, findings: detector.manifest.findings,
+                               inputWidth: detector.manifest.inputWidth, inputHeight: detector.manifest.inputHeight)
     }
 
     /// What a training result depends on, hashed; a checkpoint of another fingerprint is refused.

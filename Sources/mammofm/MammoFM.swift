@@ -14,7 +14,7 @@ struct MammoFM: AsyncParsableCommand {
             CommandGroup(name: "Training", subcommands: [PretrainCommand.self, SmokeTrainCommand.self]),
             CommandGroup(name: "Evaluation", subcommands: [ZeroShotCommand.self, ProbeCommand.self, FineTuneCommand.self, EvaluateCommand.self,
                                                            SummarizeCommand.self]),
-            CommandGroup(name: "Localisation", subcommands: [TrainDetectorCommand.self, DetectCommand.self]),
+            CommandGroup(name: "Localisation", subcommands: [TrainDetectorCommand.self, DetectCommand.self, TrainFactorCommand.self]),
             CommandGroup(name: "Deployment", subcommands: [BundleCommand.self, AnalyzeCommand.self, ServeCommand.self]),
             CommandGroup(name: "Installation", subcommands: [DoctorCommand.self]),
         ])

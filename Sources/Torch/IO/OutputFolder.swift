@@ -26,6 +26,8 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
     case detector
     /// A detector training checkpoint (replaced whole).
     case detectorCheckpoint = "detector-checkpoint"
+    /// A trained Mammo-FActOR mapper: factor.json and factor.safetensors (replaced whole).
+    case factorMapper = "factor-mapper"
 
     /// Files that identify this kind's folders written before folders carried a marker: a folder
     /// without a marker is taken as this kind's output only when it holds all of them.
@@ -41,6 +43,7 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
         case .examAnalysis: return ["analysis.json"]
         case .detector: return ["detector.json", "detector.safetensors"]
         case .detectorCheckpoint: return ["state.json", "detector.safetensors"]
+        case .factorMapper: return ["factor.json", "factor.safetensors"]
         }
     }
 
@@ -60,6 +63,8 @@ public enum OutputKind: String, Codable, Sendable, CaseIterable {
             return ["detector.json", "detector.safetensors", OutputFolder.markerName]
         case .detectorCheckpoint:
             return ["detector.safetensors", "optimizer.bin", "state.json", OutputFolder.markerName]
+        case .factorMapper:
+            return ["factor.json", "factor.safetensors", OutputFolder.markerName]
         default: return nil
         }
     }
