@@ -34,6 +34,7 @@ struct TrainFactorCommand: ParsableCommand {
     @Option(help: "Images per step.") var batchSize = 8
     @Option(help: "AdamW learning rate.") var learningRate = 1e-4
     @Option(help: "Channels combined into a heatmap.") var topChannels = 5
+    @Option(help: "Regions are the pixels at or above this quantile of the heatmap (the paper's 0.95).") var regionQuantile = 0.95
     @Option(help: "Seed (mapper initialisation, batch order).") var seed: UInt64 = 0
     @Option(help: "Patient-bootstrap resamples for the test intervals (0: none).") var bootstrap = 1000
     @Option(help: ArgumentHelp("The results folder.", discussion: "A new or empty folder, or an earlier results folder of MammoFM."))
@@ -63,6 +64,8 @@ struct TrainFactorCommand: ParsableCommand {
         study.training.learningRate = learningRate
         study.training.seed = seed
         study.heatmaps.topChannels = topChannels
+        guard (0.5..<1).contains(regionQuantile) else { throw ValidationError("--region-quantile takes a value in [0.5, 1)") }
+        study.heatmaps.quantile = regionQuantile
         study.bootstrapReplicates = bootstrap
         study.device = global.device
         let outcome = try study.run()
