@@ -18,12 +18,8 @@ enum DetectionFixture {
 
     static let ready: Result<Void, Error> = Result {
         try PreparedCohort.make(at: root, patients: 24, seed: 7)
-        var config = try MammoClipConfig.tiny(vocabularySize: 16)
-        config.image.inputHeight = 64
-        config.image.inputWidth = 40
-        Torch.manualSeed(5)
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + (0..<11).map { "w\($0)" }
-        try MammoClipLoader.save(MammoClip(config: config), tokenizer: WordPieceTokenizer(vocabulary: vocabulary), to: model)
+        try TinyModel.save(to: model, vocabulary: vocabulary, seed: 5)
     }
 
     static func study(_ name: String, seed: UInt64 = 0) -> DetectorStudy {

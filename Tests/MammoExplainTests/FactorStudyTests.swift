@@ -17,15 +17,11 @@ enum FactorFixture {
 
     static let ready: Result<Void, Error> = Result {
         try PreparedCohort.make(at: root, patients: 24, seed: 7)
-        var config = try MammoClipConfig.tiny(vocabularySize: 35)
-        config.image.inputHeight = 64
-        config.image.inputWidth = 40
-        Torch.manualSeed(5)
         let words = ["a", "mass", "is", "seen", "in", "the", "breast", "suspicious", "calcifications", "irregular", "with", "spiculated",
                      "margins", "oval", "circumscribed", "round", "indistinct", "dense", "fine", "pleomorphic", "segmental", "distribution",
                      "grouped", "amorphous", "linear", "branching", "clustered", "microcalcifications", "an", "of"]
         let vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + words
-        try MammoClipLoader.save(MammoClip(config: config), tokenizer: WordPieceTokenizer(vocabulary: vocabulary), to: model)
+        try TinyModel.save(to: model, vocabulary: vocabulary, seed: 5)
     }
 
     static func study(_ name: String) -> FactorStudy {

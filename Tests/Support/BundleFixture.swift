@@ -38,11 +38,7 @@ public enum BundleFixture {
         try PreparedCohort.make(at: root, patients: 24, seed: 5)
         let prompts = PromptSet.reference.prompts.values.flatMap { $0.flatMap { $0 } } + PromptSet.ensemble.prompts.values.flatMap { $0.flatMap { $0 } }
         let vocabulary = VocabularyBuilder.build(from: prompts.map { $0.replacingOccurrences(of: "{side}", with: "left right") }, size: 300)
-        var config = try MammoClipConfig.tiny(vocabularySize: vocabulary.count)
-        config.image.inputHeight = 64
-        config.image.inputWidth = 40
-        Torch.manualSeed(3)
-        try MammoClipLoader.save(MammoClip(config: config), tokenizer: WordPieceTokenizer(vocabulary: vocabulary), to: model)
+        try TinyModel.save(to: model, vocabulary: vocabulary, seed: 3)
         var data = studyData()
         data.output = probe
         var study = ProbeStudy(model: model, data: data)
