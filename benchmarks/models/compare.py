@@ -123,6 +123,11 @@ def worker(name, iterations, dump, device="cpu"):
         measure(name, run, iterations, dump, device)
 
 
+def last_json_line(output):
+    """A worker's result: its last JSON line (the reference's code prints its configuration to stdout first)."""
+    return json.loads([line for line in output.splitlines() if line.startswith("{")][-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--swift-binary", help="the mammofm-model-bench executable")
@@ -144,10 +149,10 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for name in args.workloads.split(","):
             swift_dump, python_dump = os.path.join(folder, name + ".safetensors"), os.path.join(folder, name + ".pt")
-            swift = json.loads(subprocess.run([args.swift_binary, "--workload", name, "--dump", swift_dump] + common,
-                                              check=True, capture_output=True, text=True).stdout)
-            python = json.loads(subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name, "--dump", python_dump]
-                                               + common, check=True, capture_output=True, text=True).stdout)
+            swift = last_json_line(subprocess.run([args.swift_binary, "--workload", name, "--dump", swift_dump] + common,
+                                                  check=True, capture_output=True, text=True).stdout)
+            python = last_json_line(subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name, "--dump", python_dump]
+                                                   + common, check=True, capture_output=True, text=True).stdout)
             a, b = load_file(swift_dump)["output"], torch.load(python_dump)
             difference = (a.double() - b.double()).abs().max().item() if a.shape == b.shape else float("inf")
             rows.append((name, swift, python, difference))
