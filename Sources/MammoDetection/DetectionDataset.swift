@@ -91,13 +91,8 @@ public struct DetectionDataset: Sendable {
 
     /// A box's four columns, checked: finite, not negative, positive size, inside the image when its size is known.
     static func box(_ row: [String], _ columns: [Int], width: Double?, height: Double?, path: String, line: Int) throws -> BoundingBox {
-        let values = try columns.map { column -> Double in
-            guard let value = Double(row[column].trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                throw InputError.badFile(path: path, reason: "line \(line): box coordinate '\(row[column])' is not a number")
-            }
-            return value
-        }
-        let box = BoundingBox(xmin: values[0], ymin: values[1], xmax: values[2], ymax: values[3])
+        let box = try coordinates(row, columns, path: path, line: line)
+        let values = [box.xmin, box.ymin, box.xmax, box.ymax]
         guard box.xmin >= 0, box.ymin >= 0 else {
             throw InputError.badFile(path: path, reason: "line \(line): box (\(values.map { String($0) }.joined(separator: ", "))) starts at a negative coordinate")
         }
@@ -108,6 +103,17 @@ public struct DetectionDataset: Sendable {
             throw InputError.badFile(path: path, reason: "line \(line): box (\(values.map { String($0) }.joined(separator: ", "))) lies outside its \(Int(width)) x \(Int(height)) image")
         }
         return box
+    }
+
+    /// A box's four columns as finite numbers, unchecked otherwise.
+    static func coordinates(_ row: [String], _ columns: [Int], path: String, line: Int) throws -> BoundingBox {
+        let values = try columns.map { column -> Double in
+            guard let value = Double(row[column].trimmingCharacters(in: .whitespaces)), value.isFinite else {
+                throw InputError.badFile(path: path, reason: "line \(line): box coordinate '\(row[column])' is not a number")
+            }
+            return value
+        }
+        return BoundingBox(xmin: values[0], ymin: values[1], xmax: values[2], ymax: values[3])
     }
 
     static func synth(_ url: URL) throws -> DetectionDataset {
@@ -169,15 +175,9 @@ public struct DetectionDataset: Sendable {
                 box = try Self.box(row, boxColumns, width: width.flatMap { Double(row[$0]) }, height: height.flatMap { Double(row[$0]) },
                                    path: url.path, line: i + 2)
             } else {
-                let values = try boxColumns.map { column -> Double in
-                    guard let value = Double(row[column].trimmingCharacters(in: .whitespaces)), value.isFinite else {
-                        throw InputError.badFile(path: url.path, reason: "line \(i + 2): box coordinate '\(row[column])' is not a number")
-                    }
-                    return value
-                }
-                box = BoundingBox(xmin: values[0], ymin: values[1], xmax: values[2], ymax: values[3])
+                box = try coordinates(row, boxColumns, path: url.path, line: i + 2)
                 guard box.width > 0, box.height > 0 else {
-                    dropped.append("line \(i + 2): box (\(values.map { String($0) }.joined(separator: ", ")))")
+                    dropped.append("line \(i + 2): box (\([box.xmin, box.ymin, box.xmax, box.ymax].map { String($0) }.joined(separator: ", ")))")
                     continue
                 }
             }
